@@ -1,0 +1,139 @@
+"""Errors, typed by what the pipeline does next.
+
+    NewswireError                 root; ``reason`` is the stable reason code stored and exported
+    ├── Retriable                 try again later (the event is re-queued, never dropped)
+    │   ├── FetchTimeout          connect/read timeout or total deadline exceeded
+    │   ├── ServerError           5xx from the origin
+    │   ├── RateLimited           429 from the origin (``retry_after`` seconds, if it said)
+    │   └── StoreUnavailable      the database cannot be reached
+    └── Permanent                 will fail the same way again: becomes a Failure + DLQ record
+        ├── InvalidUrl            not an http(s) URL we can fetch
+        ├── BlockedAddress        resolves to a refused network (SSRF protection)
+        ├── HttpStatus            4xx (other than 429)
+        ├── NotHtml               content type is not HTML
+        ├── TooLarge              body over the size cap (before or after decompression)
+        ├── TooManyRedirects
+        ├── RobotsDisallowed
+        ├── FetchError            other transport error after the last retry
+        ├── MalformedEvent        bytes on a topic that are not a valid event
+        ├── EmptyExtraction       no article text could be extracted from the page
+        ├── NotAnArticle          the page is not an article (index, gallery, ...)
+        └── ExtractionTimeout     the parser exceeded its time budget
+
+Library exceptions are converted at the edge (httpx, trafilatura, the database driver) so the
+rest of the code only ever sees these.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BlockedAddress",
+    "EmptyExtraction",
+    "ExtractionTimeout",
+    "FetchError",
+    "FetchTimeout",
+    "HttpStatus",
+    "InvalidUrl",
+    "MalformedEvent",
+    "NewswireError",
+    "NotAnArticle",
+    "NotHtml",
+    "Permanent",
+    "RateLimited",
+    "Retriable",
+    "RobotsDisallowed",
+    "ServerError",
+    "StoreUnavailable",
+    "TooLarge",
+    "TooManyRedirects",
+]
+
+
+class NewswireError(Exception):
+    """Root of every error the pipeline raises on purpose."""
+
+    reason: str = "error"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail or self.reason)
+        self.detail = detail or self.reason
+
+
+class Retriable(NewswireError):
+    reason = "retriable"
+
+
+class Permanent(NewswireError):
+    reason = "permanent"
+
+
+class FetchTimeout(Retriable):
+    reason = "timeout"
+
+
+class ServerError(Retriable):
+    reason = "http_5xx"
+
+
+class RateLimited(Retriable):
+    reason = "http_429"
+
+    def __init__(self, detail: str = "", retry_after: float | None = None) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class StoreUnavailable(Retriable):
+    reason = "store_unavailable"
+
+
+class InvalidUrl(Permanent):
+    reason = "invalid_url"
+
+
+class BlockedAddress(Permanent):
+    reason = "blocked_address"
+
+
+class HttpStatus(Permanent):
+    reason = "http_4xx"
+
+    def __init__(self, detail: str = "", status: int = 0) -> None:
+        super().__init__(detail)
+        self.status = status
+
+
+class NotHtml(Permanent):
+    reason = "not_html"
+
+
+class TooLarge(Permanent):
+    reason = "too_large"
+
+
+class TooManyRedirects(Permanent):
+    reason = "too_many_redirects"
+
+
+class RobotsDisallowed(Permanent):
+    reason = "robots"
+
+
+class FetchError(Permanent):
+    reason = "fetch_error"
+
+
+class MalformedEvent(Permanent):
+    reason = "malformed_event"
+
+
+class EmptyExtraction(Permanent):
+    reason = "empty_extraction"
+
+
+class NotAnArticle(Permanent):
+    reason = "not_an_article"
+
+
+class ExtractionTimeout(Permanent):
+    reason = "extraction_timeout"
