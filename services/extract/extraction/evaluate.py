@@ -1,0 +1,114 @@
+"""Score extraction on a folder in the article-extraction-benchmark format.
+
+    python -m services.extract.extraction.evaluate DIR [--worst N] [--no-baseline]
+
+DIR holds ``html/<id>.html.gz`` and ``ground-truth.json`` (``{id: {"articleBody", "url"}}``).
+Pages go through :func:`extract_article`, the pipeline's real path. The same pages are also run
+through plain ``trafilatura.extract`` (default and ``favor_precision=True``) in the same run, so
+the scores and the per-page time ratio are side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from newswire.errors import NewswireError
+
+from .core import extract_article
+from .metric import document_score, score_documents
+
+__all__ = ["main"]
+
+
+def _load(folder: Path) -> list[tuple[str, str, str | None, bytes]]:
+    truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
+    pages = []
+    for page_id in sorted(truth):
+        path = folder / "html" / f"{page_id}.html.gz"
+        if not path.exists():
+            continue
+        entry = truth[page_id]
+        pages.append((page_id, entry.get("articleBody") or "", entry.get("url"), gzip.decompress(path.read_bytes())))
+    return pages
+
+
+def _ours(html: bytes, url: str | None) -> str:
+    try:
+        return extract_article(html, url).text
+    except NewswireError:
+        return ""
+
+
+def _plain(**kwargs: bool) -> Callable[[bytes, str | None], str]:
+    import trafilatura
+
+    def run(html: bytes, url: str | None) -> str:
+        return trafilatura.extract(html, url=url, **kwargs) or ""
+
+    return run
+
+
+def _run(fn: Callable[[bytes, str | None], str], pages: list) -> tuple[list[str], float]:
+    outputs = []
+    start = time.perf_counter()
+    for _, _, url, html in pages:
+        outputs.append(fn(html, url))
+    return outputs, time.perf_counter() - start
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="aeb", description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--worst", type=int, default=10, metavar="N")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip the plain trafilatura comparison runs")
+    args = parser.parse_args(argv)
+    pages = _load(args.folder)
+    if not pages:
+        print(f"no pages found in {args.folder}", file=sys.stderr)
+        return 2
+    truths = [p[1] for p in pages]
+
+    systems: list[tuple[str, Callable]] = [("newswire", _ours)]
+    if not args.no_baseline:
+        systems += [("trafilatura", _plain()), ("trafilatura precision", _plain(favor_precision=True))]
+    # warm both (imports, caches) on one page so the timings compare steady states
+    for _, fn in systems:
+        fn(pages[0][3], pages[0][2])
+    results = {}
+    for name, fn in systems:
+        results[name] = _run(fn, pages)
+
+    print(f"{len(pages)} pages in {args.folder}")
+    print(f"{'system':<24}{'P':>8}{'R':>8}{'F1':>8}{'pages/s':>10}{'ms/page':>10}")
+    for name, (outputs, seconds) in results.items():
+        s = score_documents(zip(truths, outputs, strict=True))
+        print(f"{name:<24}{s.precision:8.4f}{s.recall:8.4f}{s.f1:8.4f}"
+              f"{len(pages) / seconds:10.1f}{1000 * seconds / len(pages):10.1f}")
+    if "trafilatura" in results:
+        ratio = results["newswire"][1] / results["trafilatura"][1]
+        print(f"speed: newswire takes {ratio:.2f}x the time of plain trafilatura.extract per page")
+
+    if args.worst > 0:
+        ours = results["newswire"][0]
+        per_page = sorted(
+            ((document_score(t, o), p[0]) for t, o, p in zip(truths, ours, pages, strict=True)),
+            key=lambda x: x[0].f1,
+        )
+        print(f"\nworst {min(args.worst, len(per_page))} pages (newswire):")
+        print(f"{'id':<66}{'F1':>7}{'P':>7}{'R':>7}")
+        for score, page_id in per_page[: args.worst]:
+            p = score.precision if score.precision is not None else float("nan")
+            r = score.recall if score.recall is not None else float("nan")
+            print(f"{page_id:<66}{score.f1:7.3f}{p:7.3f}{r:7.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
