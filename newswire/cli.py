@@ -1,0 +1,120 @@
+"""The `newswire` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+import orjson
+
+from newswire.settings import Settings
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="newswire", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("up", help="embedded broker (unless configured), the three services, the API")
+    s = sub.add_parser("service", help="run one service in the foreground")
+    s.add_argument("name", choices=("ingest", "extract", "store"))
+    sub.add_parser("broker", help="run the embedded broker alone")
+    s = sub.add_parser("submit", help="submit URLs (or - for one URL per line on stdin)")
+    s.add_argument("urls", nargs="+")
+    s.add_argument("--refresh", action="store_true", help="fetch again even if already stored")
+    s = sub.add_parser("status", help="per-stage counts, lag and store counts")
+    s.add_argument("--json", action="store_true")
+    s = sub.add_parser("tail", help="print a topic, one JSON value per line")
+    s.add_argument("topic")
+    s.add_argument("-o", "--offset", choices=("beginning", "end"), default="end")
+    s.add_argument("-e", "--exit", action="store_true", help="exit at the end of the topic")
+    s = sub.add_parser("claims", help="claims in text files; `claims score` for stdin scoring",
+                       add_help=False)
+    s.add_argument("args", nargs=argparse.REMAINDER)
+    s = sub.add_parser("eval", help="quality figures: extraction|attribution|checkworthiness",
+                       add_help=False)
+    s.add_argument("args", nargs=argparse.REMAINDER)
+    s = sub.add_parser("demo", help="the pipeline on a bundled demo site (what `make run` does)")
+    s.add_argument("--no-wait", action="store_true", help="exit after the summary")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    for noisy in ("httpx", "aiokafka", "faust", "mode"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.root.level))
+    cmd = args.command
+    if cmd == "service":
+        from importlib import import_module
+
+        import_module(f"services.{args.name}.app").main(settings)
+        return 0
+    if cmd == "up":
+        from newswire.supervisor import Supervisor
+
+        sup = Supervisor(settings)
+        sup.start()
+        print(f"services running (logs in {sup.logs}); API on "
+              f"http://{settings.api.host}:{settings.api.port}; Ctrl-C to stop", flush=True)
+        sup.run_forever()
+        return 0
+    if cmd == "broker":
+        import os
+
+        from newswire.broker import broker_command
+
+        os.execv(broker_command(settings.kafka)[0], broker_command(settings.kafka))
+    if cmd == "submit":
+        from newswire.submit import report, submit_urls
+
+        urls = [u for arg in args.urls for u in (sys.stdin if arg == "-" else [arg])]
+        return report(asyncio.run(submit_urls(settings, urls, refresh=args.refresh)))
+    if cmd == "status":
+        from newswire.status import collect_status, format_status
+
+        status = asyncio.run(collect_status(settings))
+        print(orjson.dumps(status).decode() if args.json else format_status(status))
+        return 0
+    if cmd == "tail":
+        from newswire.tail import tail
+
+        try:
+            return asyncio.run(tail(settings, args.topic, offset=args.offset,
+                                    exit_at_end=args.exit))
+        except KeyboardInterrupt:
+            return 0
+    if cmd == "claims":
+        from services.extract.claims.cli import main as claims_main
+
+        return claims_main(args.args)
+    if cmd == "eval":
+        return _eval(args.args)
+    if cmd == "demo":
+        from newswire.demo import run_demo
+
+        return run_demo(settings, wait=not args.no_wait)
+    raise AssertionError(cmd)
+
+
+def _eval(argv: list[str]) -> int:
+    usage = ("usage: newswire eval extraction DIR [--worst N] | attribution DIR | "
+             "checkworthiness FILE")
+    if not argv or argv[0] not in ("extraction", "attribution", "checkworthiness"):
+        print(usage, file=sys.stderr)
+        return 2
+    if argv[0] == "extraction":
+        from services.extract.extraction.evaluate import main as extraction_eval
+
+        return extraction_eval(["aeb", *argv[1:]])
+    from services.extract.claims.evaluate import main as claims_eval
+
+    return claims_eval(argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

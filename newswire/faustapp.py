@@ -1,0 +1,58 @@
+"""Build Faust apps the same way for every service: a factory, never an import-time singleton."""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+import faust
+from faust.sensors.prometheus import FaustMetrics, PrometheusMonitor
+from prometheus_client import CollectorRegistry
+
+from newswire.settings import Settings
+from newswire.topics import Topics
+
+__all__ = ["create_faust_app"]
+
+
+def create_faust_app(service: str, settings: Settings, registry: CollectorRegistry) -> faust.App:
+    kafka = settings.kafka
+    topics = Topics(kafka.namespace)
+    datadir = settings.data_dir / "faust" / service
+    datadir.mkdir(parents=True, exist_ok=True)
+    options: dict[str, Any] = {}
+    if kafka.security_protocol.upper().startswith("SASL") and kafka.sasl_username:
+        password = kafka.sasl_password.get_secret_value() if kafka.sasl_password else ""
+        options["broker_credentials"] = faust.SASLCredentials(
+            username=kafka.sasl_username, password=password,
+            ssl_context=ssl.create_default_context()
+            if kafka.security_protocol.upper() == "SASL_SSL" else None,
+        )
+    app = faust.App(
+        topics.group(service),
+        broker=[f"kafka://{server}" for server in kafka.servers.split(",")],
+        store="memory://",
+        datadir=str(datadir),
+        # Topics are created explicitly with partition counts (newswire.kafka.ensure_topics).
+        topic_allow_declare=False,
+        topic_disable_leader=True,
+        topic_partitions=kafka.partitions,
+        topic_replication_factor=kafka.replication_factor,
+        consumer_auto_offset_reset="earliest",
+        # Join a group within seconds, not Kafka's defaults of tens of seconds.
+        broker_session_timeout=6.0,
+        broker_heartbeat_interval=1.0,
+        broker_rebalance_timeout=8.0,
+        broker_commit_every=100,
+        broker_commit_interval=1.0,
+        broker_max_poll_records=100,
+        consumer_max_fetch_size=16 * 1024 * 1024,
+        producer_max_request_size=16 * 1024 * 1024,
+        producer_acks=-1,
+        stream_wait_empty=False,
+        web_enabled=False,  # each service serves /metrics, /livez, /readyz itself
+        **options,
+    )
+    # Faust's own sensor, on the service's registry; its names carry the faust_ prefix.
+    app.monitor = PrometheusMonitor(metrics=FaustMetrics.create(registry, "faust"))
+    return app

@@ -1,0 +1,153 @@
+"""The thin adapter between a stage's pure core and Kafka (via Faust).
+
+For every input record: decode, call the core, publish the output and wait for the broker's
+acknowledgement, then let Faust ack the record. Faust marks an event done even when the agent
+raises, so nothing may escape the loop: a Permanent error (or any unexpected exception) becomes
+a DLQ record carrying Kafka-Connect-style error headers, and the DLQ write is itself awaited
+before the record is acked. A Retriable error retries the same record with backoff (the
+partition waits; nothing is acked or dropped). Offsets are committed by Faust only for acked
+records, so delivery is at-least-once and every write downstream must be idempotent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import faust
+from aiokafka.errors import KafkaError
+from faust.types import EventT
+
+from newswire.errors import NewswireError, Permanent, Retriable
+from newswire.events import Event, Failure, cloudevent_headers, encode
+from newswire.metrics import StageMetrics
+from newswire.topics import Topics
+
+__all__ = ["Handler", "Stage", "failure_headers"]
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[EventT], Awaitable[None]]
+
+
+class InternalError(Permanent):
+    reason = "internal_error"
+
+
+def failure_headers(failure: Failure, exc: BaseException) -> dict[str, bytes]:
+    """Kafka Connect's DLQ headers plus newswire's own (read back by the store)."""
+    headers = {
+        "__connect.errors.topic": (failure.topic or "").encode(),
+        "__connect.errors.partition": str(failure.partition).encode(),
+        "__connect.errors.offset": str(failure.offset).encode(),
+        "__connect.errors.exception.class.name": type(exc).__qualname__.encode(),
+        "__connect.errors.exception.message": failure.detail.encode()[:4096],
+        "__connect.errors.stage": failure.stage.encode(),
+        "newswire.stage": failure.stage.encode(),
+        "newswire.reason": failure.reason.encode(),
+        "newswire.url": (failure.url or "").encode(),
+        "newswire.submitted_url": failure.submitted_url.encode(),
+    }
+    headers.update(cloudevent_headers(failure, f"newswire/{failure.stage}"))
+    return headers
+
+
+class Stage:
+    """One stage of the pipeline inside a Faust app."""
+
+    def __init__(self, app: faust.App, name: str, metrics: StageMetrics, topics: Topics) -> None:
+        self.app = app
+        self.name = name
+        self.metrics = metrics
+        self.topics = topics
+        self._topic_cache: dict[str, Any] = {}
+        self.retry_max_seconds = 30.0
+
+    def topic(self, name: str) -> Any:
+        if name not in self._topic_cache:
+            self._topic_cache[name] = self.app.topic(
+                name, key_serializer="raw", value_serializer="raw", allow_empty=True)
+        return self._topic_cache[name]
+
+    async def publish(self, topic: str, key: str, event: Event) -> None:
+        """Send and wait until the broker has acknowledged the write (acks=all)."""
+        fut = await self.topic(topic).send(
+            key=key.encode(), value=encode(event),
+            headers=cloudevent_headers(event, f"newswire/{self.name}"))
+        await fut
+        self.metrics.produced.labels(self.name).inc()
+
+    async def dead_letter(self, event: EventT, exc: NewswireError, url: str | None,
+                          submitted_url: str | None = None) -> None:
+        message = event.message
+        failure = Failure(
+            submitted_url=submitted_url or url or "", url=url, stage=self.name,  # type: ignore[arg-type]
+            reason=exc.reason, detail=exc.detail[:2000], topic=message.topic,
+            partition=message.partition, offset=message.offset)
+        fut = await self.topic(Topics.dlq(message.topic)).send(
+            key=message.key, value=message.value, headers=failure_headers(failure, exc))
+        await fut
+        self.metrics.dlq.labels(self.name, exc.reason).inc()
+        self.metrics.events.labels(self.name, "failed", exc.reason).inc()
+        log.warning("stage=%s topic=%s partition=%s offset=%s url=%s reason=%s detail=%s",
+                    self.name, message.topic, message.partition, message.offset, url,
+                    exc.reason, exc.detail[:300])
+
+    def agent(self, source: str, handler: Handler, *, concurrency: int = 1) -> None:
+        """Register a Faust agent running ``handler`` on every record of ``source``.
+
+        The handler publishes its own output and raises NewswireError subclasses; it may set
+        ``exc.url`` for the DLQ record. Everything else is handled here."""
+
+        async def run(stream: faust.StreamT) -> None:
+            async for event in stream.events():
+                await self.handle(event, handler)
+
+        run.__name__ = f"{self.name}_{source.replace('.', '_')}"
+        self.app.agent(self.topic(source), name=run.__name__, concurrency=concurrency)(run)
+
+    async def _try_dead_letter(self, event: EventT, exc: NewswireError) -> bool:
+        """Write the DLQ record; False (so the caller retries) when the broker refused it."""
+        try:
+            await self.dead_letter(event, exc, getattr(exc, "url", None),
+                                   getattr(exc, "submitted_url", None))
+        except (KafkaError, OSError) as kafka_exc:
+            log.warning("stage=%s DLQ write failed (%s); will retry", self.name, kafka_exc)
+            return False
+        return True
+
+    async def handle(self, event: EventT, handler: Handler) -> None:
+        self.metrics.consumed.labels(self.name).inc()
+        self.metrics.in_progress.labels(self.name).inc()
+        started = time.perf_counter()
+        delay = 0.5
+        try:
+            while True:
+                try:
+                    await handler(event)
+                    self.metrics.events.labels(self.name, "ok", "none").inc()
+                    return
+                except (Retriable, KafkaError) as exc:
+                    reason = exc.reason if isinstance(exc, Retriable) else "kafka_error"
+                    self.metrics.events.labels(self.name, "retried", reason).inc()
+                    log.warning("stage=%s retriable %s: %s; retrying in %.1fs",
+                                self.name, reason, exc, delay)
+                except Permanent as exc:
+                    if await self._try_dead_letter(event, exc):
+                        return
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # a bug must not lose the record: DLQ it
+                    log.error("stage=%s unexpected error\n%s", self.name, traceback.format_exc())
+                    if await self._try_dead_letter(
+                            event, InternalError(f"{type(exc).__name__}: {exc}")):
+                        return
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.retry_max_seconds)
+        finally:
+            self.metrics.in_progress.labels(self.name).dec()
+            self.metrics.duration.labels(self.name).observe(time.perf_counter() - started)

@@ -1,0 +1,108 @@
+"""`newswire status [--json]`: per stage consumed/produced/failed and lag, store counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from aiokafka import TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from newswire.kafka import client_options, make_consumer
+from newswire.settings import Settings
+from newswire.topics import Topics
+
+__all__ = ["collect_status", "format_status"]
+
+# service -> (input topics, stages it runs)
+_INPUTS = {"ingest": ("url_submitted",), "extract": ("page_fetched", "article_extracted"),
+           "store": ("article_enriched",)}
+
+
+def _sum_samples(text: str) -> dict[str, float]:
+    totals: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "newswire_events_total":
+                key = f"{sample.labels['outcome']}"
+                totals[key] = totals.get(key, 0.0) + sample.value
+            elif sample.name in ("newswire_consumed_total", "newswire_produced_total",
+                                 "newswire_dlq_total"):
+                short = sample.name.removeprefix("newswire_").removesuffix("_total")
+                totals[short] = totals.get(short, 0.0) + sample.value
+    return totals
+
+
+async def _lag(settings: Settings, topics: Topics) -> dict[str, int | None]:
+    admin = AIOKafkaAdminClient(**client_options(settings.kafka), request_timeout_ms=5000)
+    consumer = make_consumer(settings.kafka, enable_auto_commit=False)
+    await admin.start()
+    await consumer.start()
+    out: dict[str, int | None] = {}
+    try:
+        for service, attrs in _INPUTS.items():
+            committed = await admin.list_consumer_group_offsets(topics.group(service))
+            total = 0
+            for attr in attrs:
+                topic = getattr(topics, attr)
+                parts = consumer.partitions_for_topic(topic) or set()
+                tps = [TopicPartition(topic, p) for p in parts]
+                ends = await consumer.end_offsets(tps) if tps else {}
+                for tp in tps:
+                    meta = committed.get(tp)
+                    done = meta.offset if meta is not None and meta.offset >= 0 else 0
+                    total += max(ends[tp] - done, 0)
+            out[service] = total
+    finally:
+        await consumer.stop()
+        await admin.close()
+    return out
+
+
+async def collect_status(settings: Settings) -> dict[str, Any]:
+    topics = Topics(settings.kafka.namespace)
+    services: dict[str, Any] = {}
+    async with httpx.AsyncClient(timeout=3, trust_env=False) as client:
+        for name, url in settings.metrics_urls().items():
+            entry: dict[str, Any] = {"metrics_url": url}
+            try:
+                resp = await client.get(url)
+                entry["up"] = resp.status_code == 200
+                entry.update(_sum_samples(resp.text))
+            except httpx.HTTPError as exc:
+                entry["up"] = False
+                entry["error"] = str(exc)
+            services[name] = entry
+        store: dict[str, Any] | None
+        try:
+            resp = await client.get(f"http://{settings.api.host}:{settings.api.port}/stats")
+            store = resp.json() if resp.status_code == 200 else None
+        except httpx.HTTPError:
+            store = None
+    try:
+        lag = await _lag(settings, topics)
+    except Exception as exc:  # the broker may be down: report it, don't crash
+        lag = {}
+        services["_broker_error"] = str(exc)
+    for name, value in lag.items():
+        services[name]["lag"] = value
+    return {"services": {k: v for k, v in services.items() if not k.startswith("_")},
+            "broker": settings.kafka.servers,
+            "broker_error": services.get("_broker_error"),
+            "store": store}
+
+
+def format_status(status: dict[str, Any]) -> str:
+    lines = [f"{'service':<8} {'up':<4} {'consumed':>9} {'ok':>7} {'produced':>9} "
+             f"{'failed':>7} {'dlq':>5} {'lag':>6}"]
+    for name, s in status["services"].items():
+        lines.append(
+            f"{name:<8} {'yes' if s.get('up') else 'no':<4} {int(s.get('consumed', 0)):>9} "
+            f"{int(s.get('ok', 0)):>7} {int(s.get('produced', 0)):>9} "
+            f"{int(s.get('failed', 0)):>7} {int(s.get('dlq', 0)):>5} {s.get('lag', '-')!s:>6}")
+    store = status.get("store")
+    lines.append(f"store: {store}" if store else "store API: not reachable")
+    if status.get("broker_error"):
+        lines.append(f"broker {status['broker']}: {status['broker_error']}")
+    return "\n".join(lines)

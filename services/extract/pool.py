@@ -1,0 +1,71 @@
+"""CPU work off the event loop: a process pool with a hard time budget per document.
+
+Built on pebble: a task over its budget has its worker process killed and replaced, and each
+worker runs under an address-space limit, so a pathological page costs one worker, never the
+service. The event loop keeps heart-beating, committing and serving /metrics meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from pebble import ProcessExpired, ProcessPool
+
+from newswire.errors import ExtractionTimeout, NewswireError, Permanent
+
+__all__ = ["ParserPool", "WorkerCrashed"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class WorkerCrashed(Permanent):
+    reason = "worker_crashed"
+
+
+class WorkerError(Permanent):
+    reason = "parser_error"
+
+
+def _init_worker(memory_mb: int, warm: Callable[[], None] | None) -> None:
+    import resource
+
+    if memory_mb > 0:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    if warm is not None:
+        warm()
+
+
+class ParserPool:
+    def __init__(self, workers: int, memory_mb: int = 1024,
+                 warm: Callable[[], None] | None = None) -> None:
+        self.workers = workers
+        self._pool = ProcessPool(max_workers=workers, initializer=_init_worker,
+                                 initargs=(memory_mb, warm))
+
+    async def run(self, fn: Callable[..., T], *args: Any, budget: float) -> T:
+        future = self._pool.schedule(fn, args=args, timeout=budget)
+        try:
+            return await asyncio.wrap_future(future)
+        except concurrent.futures.TimeoutError:
+            raise ExtractionTimeout(f"{fn.__name__} exceeded its {budget:g}s budget") from None
+        except ProcessExpired as exc:
+            raise WorkerCrashed(f"parser process died (exit code {exc.exitcode})") from None
+        except MemoryError:
+            raise WorkerCrashed("parser process ran out of its memory budget") from None
+        except NewswireError:
+            raise
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as exc:
+            raise WorkerError(f"{type(exc).__name__}: {exc}") from None
+
+    def close(self) -> None:
+        self._pool.stop()
+        self._pool.join(timeout=5)
