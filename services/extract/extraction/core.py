@@ -1,51 +1,132 @@
-"""extract_article: one HTML page in, clean article text and metadata out (no Kafka here)."""
+"""extract_article: one HTML page in, clean article text and metadata out (no Kafka here).
+
+One parse of the page serves every reader: the page's own structured data (JSON-LD, meta tags),
+trafilatura's precision mode for the body and its metadata, and the checks that complete and
+clean that body.
+"""
 
 from __future__ import annotations
 
 import logging
 
 import trafilatura
+from trafilatura.utils import load_html
 
-from newswire.errors import EmptyExtraction, NewswireError
+from newswire.errors import EmptyExtraction, NewswireError, NotAnArticle
 
+from .body import complete_split_body, containment, link_texts, visible_shingles
+from .clean import clean_lines
+from .language import detect_language
 from .model import ExtractedArticle
+from .metadata import fallback_authors, fallback_modified, fallback_published, fallback_title
+from .structured import PageData, read_page_data
 
 __all__ = ["extract_article"]
 
 log = logging.getLogger(__name__)
 
+# JSON-LD articleBody is used only when this share of its 4-grams is visible on the page ...
+JSONLD_VISIBLE = 0.8
+# ... and the extracted body covers less than this share of it (the extractor missed the body).
+JSONLD_TAKEOVER = 0.5
+# a page without article markup whose body is shorter than this is not an article
+MIN_ARTICLE_WORDS = 50
+# share of the body that is link text on the page above which it is a list of links
+MAX_LINKED_SHARE = 0.5
 
-def _split_authors(value: str | None) -> list[str]:
-    if not value:
-        return []
-    return [a.strip() for a in value.split(";") if a.strip()]
+
+def _linked_share(lines: list[str], links: frozenset[str]) -> float:
+    from .clean import norm
+
+    total = linked = 0
+    for line in lines:
+        n = len(line.split())
+        total += n
+        if norm(line) in links:
+            linked += n
+    return linked / total if total else 0.0
 
 
 def extract_article(html: str | bytes, url: str | None = None) -> ExtractedArticle:
-    """Raises EmptyExtraction when no body text can be found, NotAnArticle when the page is
-    clearly not an article. Never raises anything else."""
+    """Raises newswire.errors.EmptyExtraction when no body text can be found, NotAnArticle when
+    the page is clearly not an article (then no fake body). Never raises anything else."""
     try:
-        doc = trafilatura.bare_extraction(
-            html, url=url, favor_precision=True, with_metadata=True
-        )
+        return _extract(html, url)
     except NewswireError:
         raise
+    except RecursionError:
+        raise EmptyExtraction("page too deeply nested to extract") from None
+    except MemoryError:
+        raise
     except Exception as exc:  # library errors are converted at this edge
+        log.debug("extraction failed on %s", url, exc_info=True)
         raise EmptyExtraction(f"extractor failed: {type(exc).__name__}: {exc}") from None
-    if doc is None or not (doc.text or "").strip():
+
+
+def _extract(html: str | bytes, url: str | None) -> ExtractedArticle:
+    if not isinstance(html, (str, bytes)) or not html.strip():
+        raise EmptyExtraction("empty page")
+    tree = load_html(html)
+    if tree is None:
+        raise EmptyExtraction("not parseable as HTML")
+    page = read_page_data(tree, url)
+    # trafilatura works on its own copy of the parsed tree
+    doc = trafilatura.bare_extraction(tree, url=url, favor_precision=True, include_comments=False)
+    raw = (doc.text or "") if doc is not None else ""
+    links = link_texts(tree)
+    title = page.headline or fallback_title(tree)
+    titles = [page.headline, title]
+    lines = [line for line in raw.split("\n") if line.strip()]
+    lines = complete_split_body(tree, lines)
+    lines = clean_lines(lines, titles, links)
+    text = "\n".join(lines)
+
+    if page.article_body:
+        text = _prefer_jsonld(tree, page, text, titles, links)
+
+    declares_article = page.declares_article
+    words = len(text.split())
+    if not declares_article:
+        if page.declares_non_article and words < MIN_ARTICLE_WORDS:
+            raise NotAnArticle("page declares a non-article type and has no article body")
+        if words and _linked_share(lines, links) > MAX_LINKED_SHARE:
+            raise NotAnArticle("the page's main text is a list of links")
+    if not text.strip():
         raise EmptyExtraction("no article text found")
-    text = doc.text.strip()
+    page_type = "other" if page.declares_non_article else "article"
+    return _assemble(text, page, tree, url, title, page_type)
+
+
+def _prefer_jsonld(tree, page: PageData, text: str, titles: list, links: frozenset[str]) -> str:
+    """Use the JSON-LD body only when the page shows it and the extractor missed most of it."""
+    body = page.article_body or ""
+    visible = visible_shingles(tree)
+    if containment(body, visible) < JSONLD_VISIBLE:
+        return text  # the structured body disagrees with the page: the page wins
+    from .body import _shingle_set
+
+    extracted = _shingle_set(text)
+    if text and containment(body, extracted) >= JSONLD_TAKEOVER:
+        return text
+    lines = clean_lines((p for p in body.replace("\r", "\n").split("\n")), titles, links)
+    return "\n".join(lines) or text
+
+
+def _assemble(text: str, page: PageData, tree, url: str | None, title: str | None,
+              page_type: str) -> ExtractedArticle:
     return ExtractedArticle(
         text=text,
-        title=doc.title or None,
-        authors=_split_authors(doc.author),
-        published=doc.date or None,
-        site_name=doc.sitename or None,
-        language=doc.language or None,
-        canonical_url=doc.url or None,
-        categories=list(doc.categories or []),
-        tags=list(doc.tags or []),
-        image=doc.image or None,
-        page_type="article",
+        title=title,
+        authors=page.authors or fallback_authors(tree),
+        published=page.published or fallback_published(tree, url),
+        modified=page.modified or fallback_modified(tree),
+        site_name=page.site_name,
+        language=detect_language(text, page.html_lang),
+        canonical_url=page.canonical_url,
+        categories=page.sections,
+        tags=page.keywords,
+        image=page.image,
+        is_free=page.is_free,
+        page_type=page_type,
         word_count=len(text.split()),
     )
