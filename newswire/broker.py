@@ -37,9 +37,9 @@ def start_embedded_broker(kafka: KafkaSettings, log_path: Path,
             f"port {kafka.embedded_port} is already in use: is another `newswire up` running? "
             "(set NEWSWIRE_KAFKA__EMBEDDED_PORT, or NEWSWIRE_KAFKA__BOOTSTRAP_SERVERS to use it)")
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    log = open(log_path, "ab")  # noqa: SIM115 - handed to the child process
-    proc = subprocess.Popen(broker_command(kafka), stdout=log, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, start_new_session=True)
+    with open(log_path, "ab") as log:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen(broker_command(kafka), stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:

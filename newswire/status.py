@@ -6,10 +6,9 @@ from typing import Any
 
 import httpx
 from aiokafka import TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from newswire.kafka import client_options, make_consumer
+from newswire.kafka import make_consumer
 from newswire.settings import Settings
 from newswire.topics import Topics
 
@@ -35,28 +34,30 @@ def _sum_samples(text: str) -> dict[str, float]:
 
 
 async def _lag(settings: Settings, topics: Topics) -> dict[str, int | None]:
-    admin = AIOKafkaAdminClient(**client_options(settings.kafka), request_timeout_ms=5000)
-    consumer = make_consumer(settings.kafka, enable_auto_commit=False)
-    await admin.start()
-    await consumer.start()
+    """Records on each service's input topics not yet committed by its consumer group.
+    (OffsetFetch through a group-bound consumer: the embedded broker does not answer the
+    admin API's ListConsumerGroupOffsets.)"""
     out: dict[str, int | None] = {}
-    try:
-        for service, attrs in _INPUTS.items():
-            committed = await admin.list_consumer_group_offsets(topics.group(service))
+    for service, attrs in _INPUTS.items():
+        consumer = make_consumer(settings.kafka, group_id=topics.group(service),
+                                 enable_auto_commit=False)
+        await consumer.start()
+        try:
             total = 0
             for attr in attrs:
                 topic = getattr(topics, attr)
                 parts = consumer.partitions_for_topic(topic) or set()
                 tps = [TopicPartition(topic, p) for p in parts]
-                ends = await consumer.end_offsets(tps) if tps else {}
+                if not tps:
+                    continue
+                consumer.assign(tps)
+                ends = await consumer.end_offsets(tps)
                 for tp in tps:
-                    meta = committed.get(tp)
-                    done = meta.offset if meta is not None and meta.offset >= 0 else 0
+                    done = await consumer.committed(tp) or 0
                     total += max(ends[tp] - done, 0)
             out[service] = total
-    finally:
-        await consumer.stop()
-        await admin.close()
+        finally:
+            await consumer.stop()
     return out
 
 

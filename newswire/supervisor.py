@@ -65,11 +65,10 @@ class Supervisor:
 
     def _spawn(self, child: Child) -> None:
         child.log_path = self.logs / f"{child.name}.log"
-        out = open(child.log_path, "ab")  # noqa: SIM115 - handed to the child process
-        child.proc = subprocess.Popen(
-            [sys.executable, "-m", "newswire.cli", "service", child.name],
-            env=self.env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        out.close()
+        with open(child.log_path, "ab") as out:  # the child keeps its own descriptor
+            child.proc = subprocess.Popen(
+                [sys.executable, "-m", "newswire.cli", "service", child.name],
+                env=self.env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         child.started_at = time.monotonic()
         log.info("started %s (pid %s)", child.name, child.proc.pid)
 

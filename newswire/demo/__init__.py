@@ -40,6 +40,7 @@ class SiteServer:
         self._ready.set()
         self._loop.run_forever()
         self._loop.run_until_complete(runner.cleanup())
+        self._loop.close()
 
     def start(self) -> str:
         self._thread.start()

@@ -16,7 +16,7 @@ from newswire.settings import Settings
 from newswire.stage import Stage
 from newswire.urls import article_id, canonicalize, same_site
 from services.extract.pool import ParserPool
-from services.extract.work import claims_for_text, extract_page, warm_up
+from services.extract.work import claims_for_text, extract_page, ping, warm_up
 
 __all__ = ["choose_canonical", "create_runtime", "main"]
 
@@ -57,6 +57,12 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
         if pool is not None:
             pool.close()
 
+    async def check_pool() -> None:
+        # Fail at start-up (and be restarted, visibly) if a parser process cannot even start,
+        # e.g. a model that does not load, instead of failing every page later.
+        await get_pool().run(ping, budget=300)
+
+    rt.startup_hooks.append(check_pool)
     rt.shutdown_hooks.append(close_pool)
 
     async def handle_page(event: EventT) -> None:

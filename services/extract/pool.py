@@ -15,7 +15,9 @@ from typing import Any, TypeVar
 
 from pebble import ProcessExpired, ProcessPool
 
-from newswire.errors import ExtractionTimeout, NewswireError, Permanent
+from concurrent.futures.process import BrokenProcessPool
+
+from newswire.errors import ExtractionTimeout, NewswireError, Permanent, Retriable
 
 __all__ = ["ParserPool", "WorkerCrashed"]
 
@@ -29,6 +31,12 @@ class WorkerCrashed(Permanent):
 
 class WorkerError(Permanent):
     reason = "parser_error"
+
+
+class PoolBroken(Retriable):
+    """The pool itself failed (not the document): rebuilt, and the record retried."""
+
+    reason = "parser_pool_broken"
 
 
 def _init_worker(memory_mb: int, warm: Callable[[], None] | None) -> None:
@@ -45,8 +53,12 @@ class ParserPool:
     def __init__(self, workers: int, memory_mb: int = 1024,
                  warm: Callable[[], None] | None = None) -> None:
         self.workers = workers
-        self._pool = ProcessPool(max_workers=workers, initializer=_init_worker,
-                                 initargs=(memory_mb, warm))
+        self._args = (memory_mb, warm)
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPool:
+        return ProcessPool(max_workers=self.workers, initializer=_init_worker,
+                           initargs=self._args)
 
     async def run(self, fn: Callable[..., T], *args: Any, budget: float) -> T:
         future = self._pool.schedule(fn, args=args, timeout=budget)
@@ -56,6 +68,11 @@ class ParserPool:
             raise ExtractionTimeout(f"{fn.__name__} exceeded its {budget:g}s budget") from None
         except ProcessExpired as exc:
             raise WorkerCrashed(f"parser process died (exit code {exc.exitcode})") from None
+        except BrokenProcessPool as exc:
+            log.error("parser pool broken (%s); rebuilding it", exc)
+            self._pool.stop()
+            self._pool = self._new_pool()
+            raise PoolBroken(f"parser pool broken: {exc}") from None
         except MemoryError:
             raise WorkerCrashed("parser process ran out of its memory budget") from None
         except NewswireError:
