@@ -58,8 +58,13 @@ def _link_density(el: HtmlElement, text_len: int) -> float:
     return linked / text_len if text_len else 1.0
 
 
+def _signature(el: HtmlElement | None) -> tuple[str, str] | None:
+    return None if el is None else (str(el.tag), el.get("class") or "")
+
+
 def complete_split_body(tree: HtmlElement, lines: list[str]) -> list[str]:
-    """Add the prose of sibling containers of the body's container (same tag, same class)."""
+    """Add the prose of the containers repeating the body's container: same tag and class, in a
+    parent of the same tag and class (an article body cut into chunks)."""
     if len(lines) < 2:
         return lines
     wanted = {norm(line) for line in lines}
@@ -81,10 +86,11 @@ def complete_split_body(tree: HtmlElement, lines: list[str]) -> list[str]:
         return lines
     order = {el: i for i, el in enumerate(tree.iter(main.tag))}
     ancestors = set(main.iterancestors())
+    parent_sig = _signature(main.getparent())
     siblings = [
         el for el in tree.iter(main.tag)
         if el is not main and el.get("class") == cls and el not in ancestors
-        and main not in set(el.iterancestors())
+        and _signature(el.getparent()) == parent_sig and main not in set(el.iterancestors())
     ]
     if not siblings:
         return lines

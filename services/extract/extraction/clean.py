@@ -9,6 +9,7 @@ repeated lines (duplicated image captions).
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterable
 
 __all__ = ["clean_lines", "norm"]
@@ -25,27 +26,30 @@ _PROMO_PREFIX = re.compile(
     r"mehr zum thema|lire aussi|à lire aussi|leer más|lee también|leggi anche)\b\s*[:\-–—|]",
     re.IGNORECASE,
 )
-# Whole-line prompts: newsletters, subscriptions, sharing, comments, following.
-_PROMPT = re.compile(
+# Calls to action: a short line (see PROMPT_MAX_WORDS) that starts like this is not article text.
+_CALL_TO_ACTION = re.compile(
     r"^\W*(?:"
-    r"(?:sign up|subscribe|register)\b.{0,120}\b(?:newsletter|inbox|email|updates|free)\b"
-    r"|get (?:the|our) .{0,80}\b(?:newsletter|inbox|in your inbox)\b"
+    r"(?:sign up|subscribe|register)\b.{0,120}\b(?:newsletters?|inbox|e-?mails?|updates|alerts)\b"
+    r"|get (?:the|our) .{0,80}\b(?:newsletters?|in your inbox)\b"
     r"|.{0,80}\b(?:delivered|straight|directly|right) (?:in|to|into) your inbox\b"
-    r"|like this (?:story|article)\?.{0,60}"
-    r"|share (?:this|on|via)\b.{0,60}"
-    r"|(?:follow|like) us on\b.{0,80}"
-    r"|tell us what you think.{0,20}"
-    r"|(?:view|show|load|read|see|add|post|leave) (?:all |the )?(?:\d+ )?comments?\b.{0,30}"
-    r"|\d* ?comments?"
-    r"|you may also like.{0,20}"
-    r"|(?:filed|posted) (?:under|in):.{0,120}"
-    r"|(?:copyright|©|\(c\)) .{0,120}(?:all rights reserved.{0,40})?"
-    r"|all rights reserved.{0,40}"
-    r"|advertisement|sponsored content|story continues below.{0,20}"
-    r"|(?:reading time|estimated reading time|tempo de leitura)\W.{0,30}"
-    r"|\d+ min(?:ute)?s? read"
-    r"|source: [\w .,&'-]{1,60}"
-    r")\W*$",
+    r"|like this (?:story|article)\?"
+    r"|share (?:this|on|via)\b"
+    r"|(?:follow|like) us on\b"
+    r"|tell us what you think"
+    r"|(?:view|show|load|read|see|add|post|leave) (?:all |the |a )?(?:\d+ )?comments?\b"
+    r"|you (?:may|might) also like"
+    r"|(?:filed|posted) (?:under|in):"
+    r"|(?:copyright|©|\(c\))\s"
+    r"|all rights reserved"
+    r"|(?:estimated )?reading time\W|tempo de leitura\W"
+    r")",
+    re.IGNORECASE,
+)
+PROMPT_MAX_WORDS = 30
+# Whole lines that are page furniture.
+_FURNITURE = re.compile(
+    r"^\W*(?:\d* ?comments?|advertisement|sponsored content|story continues below"
+    r"|\d+ min(?:ute)?s? read|source: [\w .,&'-]{1,60})\W*$",
     re.IGNORECASE,
 )
 # Wire-service credits at the end of an article: "(Reporting by X; Editing by Y)".
@@ -53,7 +57,9 @@ _CREDITS = re.compile(
     r"^\W*\(?(?:additional )?(?:reporting|writing|editing|compiled|produced) by\b.{0,300}$",
     re.IGNORECASE,
 )
-_URL = re.compile(r"^\W*(?:https?://|www\.)\S+\s*$", re.IGNORECASE)
+# a visible address (URL, e-mail) is something the author chose to print, even when linked
+_URL = re.compile(r"^\W*(?:(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+\.[\w.-]+)\s*$", re.IGNORECASE)
+DUPLICATE_WINDOW = 1
 _TABLE_RULE = re.compile(r"^[\s|:\-+]*$")
 
 
@@ -70,7 +76,9 @@ def clean_lines(
     title_forms = {norm(t) for t in titles if t}
     title_forms.discard("")
     out: list[str] = []
-    seen: set[str] = set()
+    # repeated captions come right after the original (image alt + caption, mobile + desktop
+    # copies); a line repeated further down (an interview's questions) is content
+    recent: deque[str] = deque(maxlen=DUPLICATE_WINDOW)
     for raw in lines:
         line = raw.strip()
         if not line or _TABLE_RULE.match(line):
@@ -82,17 +90,18 @@ def clean_lines(
         # the headline repeated above the body
         if not out and key in title_forms:
             continue
-        if _PROMPT.match(line) or _PROMO_PREFIX.match(line):
+        if _FURNITURE.match(line) or _PROMO_PREFIX.match(line):
+            continue
+        if len(key.split()) <= PROMPT_MAX_WORDS and _CALL_TO_ACTION.match(line):
             continue
         # a paragraph that is nothing but a link elsewhere on the page: teaser/related list
         bare = norm(_BULLET.sub("", line))
         if bare in link_texts and len(bare.split()) >= 2 and not _URL.match(line):
             continue
         # repeated captions and blocks: keep the first occurrence of a substantial line
-        if len(key.split()) >= 4:
-            if key in seen:
-                continue
-            seen.add(key)
+        if len(key.split()) >= 4 and key in recent:
+            continue
+        recent.append(key)
         out.append(line)
     # credits and prompts trail the article: trim them from the end only
     while out and _CREDITS.match(out[-1]):

@@ -15,7 +15,7 @@ from trafilatura.utils import load_html
 from newswire.errors import EmptyExtraction, NewswireError, NotAnArticle
 
 from .body import complete_split_body, containment, link_texts, visible_shingles
-from .clean import clean_lines
+from .clean import clean_lines, norm
 from .language import detect_language
 from .model import ExtractedArticle
 from .metadata import fallback_authors, fallback_modified, fallback_published, fallback_title
@@ -36,8 +36,7 @@ MAX_LINKED_SHARE = 0.5
 
 
 def _linked_share(lines: list[str], links: frozenset[str]) -> float:
-    from .clean import norm
-
+    """Share of the words in ``lines`` that sit in lines which are only a link on the page."""
     total = linked = 0
     for line in lines:
         n = len(line.split())
@@ -76,9 +75,8 @@ def _extract(html: str | bytes, url: str | None) -> ExtractedArticle:
     links = link_texts(tree)
     title = page.headline or fallback_title(tree)
     titles = [page.headline, title]
-    lines = [line for line in raw.split("\n") if line.strip()]
-    lines = complete_split_body(tree, lines)
-    lines = clean_lines(lines, titles, links)
+    found = [line for line in raw.split("\n") if line.strip()]
+    lines = clean_lines(complete_split_body(tree, found), titles, links)
     text = "\n".join(lines)
 
     if page.article_body:
@@ -89,7 +87,7 @@ def _extract(html: str | bytes, url: str | None) -> ExtractedArticle:
     if not declares_article:
         if page.declares_non_article and words < MIN_ARTICLE_WORDS:
             raise NotAnArticle("page declares a non-article type and has no article body")
-        if words and _linked_share(lines, links) > MAX_LINKED_SHARE:
+        if _linked_share(found, links) > MAX_LINKED_SHARE:
             raise NotAnArticle("the page's main text is a list of links")
     if not text.strip():
         raise EmptyExtraction("no article text found")

@@ -135,7 +135,7 @@ def _names(value: Any, limit: int = 20) -> list[str]:
             name = _clean(item.get("name"))
             if name is None and (item.get("givenName") or item.get("familyName")):
                 name = _clean(f"{item.get('givenName') or ''} {item.get('familyName') or ''}")
-        else:
+        elif isinstance(item, str):
             name = _clean(item)
         if name and not name.lower().startswith(("http://", "https://")) and name not in out:
             out.append(name)
