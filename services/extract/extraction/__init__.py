@@ -8,4 +8,11 @@ from newswire.errors import EmptyExtraction, NotAnArticle
 from .core import extract_article
 from .model import ExtractedArticle
 
-__all__ = ["EmptyExtraction", "ExtractedArticle", "NotAnArticle", "extract_article"]
+__all__ = ["EmptyExtraction", "ExtractedArticle", "NotAnArticle", "extract_article", "warm_up"]
+
+
+def warm_up() -> None:
+    """Load what the first page would otherwise pay for (the language model, ~0.6 s)."""
+    from .language import warm_up as language_warm_up
+
+    language_warm_up()

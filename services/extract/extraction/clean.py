@@ -29,7 +29,8 @@ _PROMO_PREFIX = re.compile(
 # Calls to action: a short line (see PROMPT_MAX_WORDS) that starts like this is not article text.
 _CALL_TO_ACTION = re.compile(
     r"^\W*(?:"
-    r"(?:sign up|subscribe|register)\b.{0,120}\b(?:newsletters?|inbox|e-?mails?|updates|alerts)\b"
+    r"(?:sign up|subscribe|register)\b.{0,120}\b(?:newsletters?|inbox|alerts)\b"
+    r"|(?:sign up|subscribe|register) (?:for|to) (?:our|free|the free)\b"
     r"|get (?:the|our) .{0,80}\b(?:newsletters?|in your inbox)\b"
     r"|.{0,80}\b(?:delivered|straight|directly|right) (?:in|to|into) your inbox\b"
     r"|like this (?:story|article)\?"
