@@ -15,6 +15,7 @@ import gzip
 import json
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,10 +39,14 @@ def _load(folder: Path) -> list[tuple[str, str, str | None, bytes]]:
     return pages
 
 
+_ERRORS: Counter[str] = Counter()
+
+
 def _ours(html: bytes, url: str | None) -> str:
     try:
         return extract_article(html, url).text
-    except NewswireError:
+    except NewswireError as exc:
+        _ERRORS[exc.reason] += 1
         return ""
 
 
@@ -84,9 +89,10 @@ def main(argv: list[str]) -> int:
     systems: list[tuple[str, Callable]] = [("newswire", _ours)]
     if not args.no_baseline:
         systems += [("trafilatura", _plain()), ("trafilatura precision", _plain(favor_precision=True))]
-    # warm both (imports, caches) on one page so the timings compare steady states
+    # warm every system (imports, models, caches) on one page so timings compare steady states
     for _, fn in systems:
         fn(pages[0][3], pages[0][2])
+    _ERRORS.clear()
     results = _run_all(systems, pages)
 
     print(f"{len(pages)} pages in {args.folder}")
@@ -95,6 +101,8 @@ def main(argv: list[str]) -> int:
         s = score_documents(zip(truths, outputs, strict=True))
         print(f"{name:<24}{s.precision:8.4f}{s.recall:8.4f}{s.f1:8.4f}"
               f"{len(pages) / seconds:10.1f}{1000 * seconds / len(pages):10.1f}")
+    print("newswire errors (scored as empty output): "
+          + (", ".join(f"{k} {v}" for k, v in sorted(_ERRORS.items())) or "none"))
     if "trafilatura" in results:
         ratio = results["newswire"][1] / results["trafilatura"][1]
         print(f"speed: newswire takes {ratio:.2f}x the time of plain trafilatura.extract per page")
