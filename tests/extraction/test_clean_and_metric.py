@@ -74,7 +74,7 @@ def test_evaluate_command_scores_a_folder(tmp_path, page, capsys):
     )
     (tmp_path / "ground-truth.json").write_text(
         json.dumps({"p1": {"articleBody": truth, "url": "https://ledger.example.org/x"}}))
-    assert evaluate_main([str(tmp_path), "--worst", "1"]) == 0
+    assert evaluate_main(["aeb", str(tmp_path), "--worst", "1"]) == 0
     out = capsys.readouterr().out
     assert "1 pages" in out
     ours = next(line for line in out.splitlines() if line.startswith("newswire"))

@@ -1,6 +1,6 @@
 """Score extraction on a folder in the article-extraction-benchmark format.
 
-    python -m services.extract.extraction.evaluate DIR [--worst N] [--no-baseline]
+    python -m services.extract.extraction.evaluate aeb DIR [--worst N] [--no-baseline]
 
 DIR holds ``html/<id>.html.gz`` and ``ground-truth.json`` (``{id: {"articleBody", "url"}}``).
 Pages go through :func:`extract_article`, the pipeline's real path. The same pages are also run
@@ -74,6 +74,8 @@ def _run_all(systems: list[tuple[str, Callable]], pages: list) -> dict[str, tupl
 
 
 def main(argv: list[str]) -> int:
+    if argv and argv[0] == "aeb":  # the format's name, as in `newswire eval extraction aeb DIR`
+        argv = argv[1:]
     parser = argparse.ArgumentParser(prog="aeb", description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path)
     parser.add_argument("--worst", type=int, default=10, metavar="N")
