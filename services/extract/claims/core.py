@@ -1,0 +1,74 @@
+"""find_claims: attributions (quotes) + check-worthy statements for one article."""
+
+from __future__ import annotations
+
+import time
+
+from .checkworthy import load_model, statement_type
+from .model import Claim, ClaimsResult
+from .quotes import find_attributions
+from .segment import paragraphs, sentences
+from .speakers import SpeakerResolver
+
+STATEMENT_THRESHOLD = 0.5
+_MAX_SENTENCE = 1_000  # longer "sentences" (tables, binary junk) are not statements
+
+
+def warm_up() -> None:
+    """Load the models now (call once per worker process at start)."""
+    load_model()
+    find_claims("Warm-up said the test. “It works,” he said.")
+
+
+def find_claims(text: str, *, budget_seconds: float = 10.0) -> ClaimsResult:
+    """Claims in ``text``; never raises, returns ``partial=True`` if the budget ran out."""
+    deadline = time.perf_counter() + max(0.0, float(budget_seconds))
+    try:
+        return _find(text if isinstance(text, str) else str(text), deadline)
+    except Exception:  # a library bug must not take the pipeline stage down
+        return ClaimsResult([], True)
+
+
+def _find(text: str, deadline: float) -> ClaimsResult:
+    if not text or not text.strip():
+        return ClaimsResult([], False)
+
+    def over() -> bool:
+        return time.perf_counter() > deadline
+
+    model = load_model()
+    paras = paragraphs(text)
+    raw, complete = find_attributions(text, paras, over)
+    claims: list[Claim] = []
+    resolver = SpeakerResolver(text)
+    previous: str | None = None
+    for r in raw:
+        speaker = None
+        if r.speaker_start is not None and r.speaker_end is not None:
+            speaker = resolver.resolve(r.speaker_start, r.speaker_end, previous)
+            mention = text[r.speaker_start : r.speaker_end].split()
+            if speaker and (len(mention) > 1 or mention[0][:1].isupper()) and mention[0].lower() not in ("they", "we", "it", "i"):
+                previous = speaker
+        content = text[r.start : r.end]
+        claims.append(
+            Claim("quote", content, r.start, r.end, r.direct, speaker, r.speaker_start, r.speaker_end, r.cue,
+                  round(model.score(content), 4), None)
+        )
+        if over():
+            complete = False
+            break
+    if complete:
+        for para in paras:
+            if over():
+                complete = False
+                break
+            for s in sentences(text, para):
+                seg = text[s.start : s.end]
+                if s.end - s.start > _MAX_SENTENCE or len(seg.split()) < 4:
+                    continue
+                score = model.score(seg)
+                if score >= STATEMENT_THRESHOLD:
+                    claims.append(Claim("statement", seg, s.start, s.end, False, None, None, None, None,
+                                        round(score, 4), statement_type(seg)))
+    claims.sort(key=lambda c: (c.start, c.kind))
+    return ClaimsResult(claims, not complete)

@@ -1,0 +1,331 @@
+"""Attribution finding by cue lexicon and surface patterns (no parser).
+
+Candidate finding is cheap: a sentence is only examined further when it holds a quotation
+mark or a cue word. Patterns, per unit (sentences merged so that no quotation straddles a
+boundary):
+
+- ``“Q,” SPK CUE.`` / ``“Q,” CUE SPK.``         direct quote, speaker after
+- ``SPK CUE [obj][,:] “Q”``                     direct quote, speaker before
+- ``C, SPK CUE [tail].`` / ``C, CUE SPK.``      indirect, speaker after
+- ``SPK CUE [obj] [that] C.``                   indirect (or mixed when C holds quotes)
+- ``According to SPK, C.`` / ``C, according to SPK.``
+- a quotation with no cue of its own continues the previous speaker's quote
+  (``“Q1,” he said. “Q2.”`` and quote-only paragraphs).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .segment import ALL_DQ, Span, paragraphs, quote_spans, sentences, single_quote_spans
+
+# Verb forms that report speech or thought. Lower-case only: "States" is not a cue.
+_SPEECH = (
+    "say|says|said|saying|tell|tells|told|telling|add|adds|added|adding|write|writes|wrote|"
+    "writing|tweet|tweets|tweeted|tweeting|claim|claims|claimed|claiming|argue|argues|argued|"
+    "arguing|note|notes|noted|noting|explain|explains|explained|explaining|insist|insists|"
+    "insisted|insisting|warn|warns|warned|warning|announce|announces|announced|announcing|"
+    "stated|declared|declares|believe|believes|believed|think|thinks|recall|recalls|recalled|"
+    "acknowledge|acknowledges|acknowledged|acknowledging|admit|admits|admitted|admitting|"
+    "suggest|suggests|suggested|suggesting|report|reports|reported|reporting|replied|replies|"
+    "responded|responds|countered|counters|predicted|predicts|predict|promised|promises|pledged|"
+    "pledges|vowed|vows|vowing|urged|urges|contend|contends|contended|maintain|maintains|"
+    "maintained|conceded|concedes|confirmed|confirms|denied|denies|estimated|estimates|"
+    "observed|emphasized|emphasizes|stressed|stresses|complained|complains|joked|jokes|quipped|"
+    "testified|testifies|asked|asks|continued|continues|agreed|agrees|posted|wrote|"
+    "found|finds|show|shows|showed|revealed|reveals|concluded|concludes|indicated|indicates|"
+    "pointed out|points out|added that|predicting|asserted|asserts|alleged|alleges|"
+    "hopes|hoped|fears|feared|worries|worried|expects|expected|knows|knew|felt|feels|"
+    "explains|demanded|demands|mused|boasted|boasts|lamented|laments|conceded|shouted|yelled"
+)
+# Verbs that need "that" before their content when used indirectly (too ambiguous alone).
+_NEEDS_THAT = frozenset(
+    "found finds show shows showed revealed reveals concluded concludes indicated indicates "
+    "announce announces announced announcing confirmed confirms report reports reported "
+    "reporting warned warn warns warning stated declared declares estimated estimates "
+    "observed emphasized emphasizes stressed stresses hopes hoped fears feared worries worried "
+    "expects expected knows knew felt feels asked asks continued continues agreed agrees "
+    "posted denied denies demanded demands recall recalls recalled".split()
+)
+_AUX = r"(?:(?:has|have|had|is|are|was|were|will|would|could|might|may|did|does|do)\s+(?:not\s+)?(?:been\s+)?)?"
+_ADV = r"(?:(?:also|later|then|previously|repeatedly|often|once|again|recently|publicly|privately|reportedly|frequently|quickly|simply|just|even|flatly|further|has)\s+)?"
+CUE_RE = re.compile(rf"\b{_AUX}{_ADV}(?P<verb>{_SPEECH})\b")
+_ACCORDING = re.compile(r"\b[Aa]ccording to\b")
+_PRONOUNS = frozenset("he she they we i it you".split())
+_BAD_WORDS = frozenset(
+    "that which because if when while where whether is was are were be not no than as "
+    "what how why though although since until unless so".split()
+)
+_BAD_LAST = frozenset(
+    "of to in on for with the a an at by from and or but not also his her their its this "
+    "that has have had who".split()
+)
+_LEAD = re.compile(
+    r"^(?:(?:but|and|so|yet|still|now|then|instead|meanwhile|however|later|earlier|indeed|"
+    r"in fact|also|further|moreover|separately|previously|ultimately|finally)\b[,\s]*)+",
+    re.I,
+)
+_OBJ_STOP = re.compile(r"\bthat\b|[,:;]|[“\"]")
+_TAIL_OK = re.compile(
+    r"^(?:\s+(?:on|in|at|during|to|last|this|earlier|later|after|before|Monday|Tuesday|"
+    r"Wednesday|Thursday|Friday|Saturday|Sunday|today|yesterday|recently|told|of|about|"
+    r"with|from|via|by|over|the|a|an|his|her|their|its|[A-Z]\S*|\w+day|\w+ly|morning|"
+    r"afternoon|evening|night|week|month|year|interview|statement|speech|post|tweet|"
+    r"reporters|rally|release|conference|call|email|letter|briefing|\S+)){0,10}\s*[.!?]*[”\"’]*\s*$"
+)
+
+
+@dataclass(slots=True)
+class RawAttribution:
+    start: int
+    end: int
+    speaker_start: int | None
+    speaker_end: int | None
+    cue: str | None
+    direct: bool
+
+
+def _trim(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and (text[a].isspace() or text[a] in ",;:—–-"):
+        a += 1
+    while b > a and (text[b - 1].isspace() or text[b - 1] in ",;:—–-"):
+        b -= 1
+    return a, b
+
+
+def _speaker_before(text: str, lo: int, cue_start: int) -> tuple[int, int] | None:
+    """Speaker phrase ending right before a cue: from the clause start ``lo``."""
+    seg = text[lo:cue_start]
+    m = _LEAD.match(seg)
+    a = lo + (m.end() if m else 0)
+    a, b = _trim(text, a, cue_start)
+    phrase = text[a:b]
+    if "," in phrase:
+        parts = phrase.split(",")
+        # "Smith, a spokesman," keeps the name; otherwise the clause after the last comma.
+        head = parts[0].strip()
+        if len(parts) == 3 and not parts[2].strip() and head[:1].isupper():
+            return (a, a + len(parts[0].rstrip()))
+        cut = phrase.rfind(",")
+        a, b = _trim(text, a + cut + 1, b)
+        phrase = text[a:b]
+    return (a, b) if _speaker_ok(phrase) else None
+
+
+def _speaker_after(text: str, cue_end: int, hi: int) -> tuple[int, int] | None:
+    """Speaker phrase right after a cue (``said Smith, the spokesman``)."""
+    m = re.match(r"\s+([^,.;:!?—()“”\"]{1,80})", text[cue_end:hi])
+    if not m:
+        return None
+    a, b = _trim(text, cue_end + m.start(1), cue_end + m.end(1))
+    # stop before trailing adverbials: "said Smith on Tuesday"
+    phrase = text[a:b]
+    cut = re.search(r"\s+(?:on|in|at|during|last|this|who|after|before|when|while|told|adding|to)\b", phrase)
+    if cut:
+        b = a + cut.start()
+        phrase = text[a:b]
+    if not phrase or not (phrase[0].isupper() or phrase.split()[0].lower() in ("the", "a", "an", "his", "her", "their", "its", "one", "two", "several", "some", "many", "another")):
+        return None
+    return (a, b) if _speaker_ok(phrase) else None
+
+
+def _speaker_ok(phrase: str) -> bool:
+    words = phrase.split()
+    if not 1 <= len(words) <= 12:
+        return False
+    low = [w.lower().strip("’'\".,") for w in words]
+    if any(w in _BAD_WORDS for w in low) or low[-1] in _BAD_LAST:
+        return False
+    if any(c in phrase for c in ALL_DQ):
+        return False
+    if low[0] in _PRONOUNS:
+        return len(words) <= 2
+    first = words[0]
+    if first[:1].isupper() or first[:1].isdigit():
+        return True
+    # lower-case noun phrases: "officials", "the campaign", "a spokesman for Smith"
+    return len(words) <= 8
+
+
+def _units(text: str, para: Span, quotes: list[Span]) -> list[Span]:
+    """Sentences of a paragraph, merged so that no quotation straddles a boundary."""
+    sents = sentences(text, para)
+    out: list[Span] = []
+    for s in sents:
+        if out and any(q.start < s.start < q.end for q in quotes):
+            out[-1] = Span(out[-1].start, s.end)
+        else:
+            out.append(s)
+    return out
+
+
+def _in_quote(pos: int, quotes: list[Span]) -> bool:
+    return any(q.start <= pos < q.end for q in quotes)
+
+
+def find_attributions(text: str, paras: list[Span] | None = None, deadline_check=None) -> tuple[list[RawAttribution], bool]:
+    """All attributions in ``text``; returns (attributions, completed)."""
+    out: list[RawAttribution] = []
+    last_direct: RawAttribution | None = None
+    last_para_idx = -10
+    prev_unclosed = False
+    for pi, para in enumerate(paras if paras is not None else paragraphs(text)):
+        if deadline_check is not None and deadline_check():
+            return out, False
+        quotes, unclosed, starts_q = quote_spans(text, para)
+        if not quotes and not CUE_RE.search(text, para.start, para.end) and not _ACCORDING.search(text, para.start, para.end):
+            prev_unclosed = False
+            continue
+        for unit in _units(text, para, quotes):
+            uq = [q for q in quotes if unit.start <= q.start < unit.end]
+            got = _unit(text, unit, uq, quotes)
+            consumed = [q for q in uq if any(r.start <= q.start and q.end <= r.end for r in got)]
+            for r in got:
+                out.append(r)
+                if r.direct:
+                    last_direct = r
+                    last_para_idx = pi
+            for q in uq:
+                if q in consumed:
+                    continue
+                # a cue-less quotation continues the previous direct quote
+                nwords = len(text[q.start:q.end].split())
+                if last_direct is not None and (
+                    (pi == last_para_idx and q.start - last_direct.end < 200)
+                    or (pi - last_para_idx <= 2 and q.start == para.start and (starts_q or prev_unclosed))
+                ):
+                    if pi == last_para_idx and q.start - last_direct.end < 200:
+                        last_direct.end = max(last_direct.end, q.end)
+                    elif nwords >= 3:
+                        r = RawAttribution(q.start, q.end, last_direct.speaker_start, last_direct.speaker_end, last_direct.cue, True)
+                        out.append(r)
+                        last_direct = r
+                        last_para_idx = pi
+        prev_unclosed = unclosed
+    return out, True
+
+
+def _unit(text: str, unit: Span, uq: list[Span], allq: list[Span]) -> list[RawAttribution]:
+    res: list[RawAttribution] = []
+    ua, ub = unit.start, unit.end
+    # --- direct quotes with an adjacent cue
+    for i, q in enumerate(uq):
+        # speaker after: “Q,” SPK CUE / “Q,” CUE SPK
+        nxt = uq[i + 1].start if i + 1 < len(uq) else ub
+        post = text[q.end:nxt]
+        m = CUE_RE.search(post)
+        if m and m.start() <= 60 and not re.search(r"[.!?]", post[: m.start()]):
+            cs, ce = q.end + m.start("verb"), q.end + m.end()
+            spk = _speaker_before(text, q.end, q.end + m.start()) if m.start() > 1 else None
+            if spk is None:
+                spk = _speaker_after(text, ce, nxt)
+            if spk:
+                res.append(RawAttribution(q.start, q.end, spk[0], spk[1], text[cs:ce], True))
+                continue
+        # speaker before: SPK CUE [obj][,:] “Q”
+        prv = uq[i - 1].end if i > 0 else ua
+        pre = text[prv:q.start]
+        mm = None
+        for mm in CUE_RE.finditer(pre):
+            pass
+        if mm and (len(pre) - mm.end() <= 60) and re.search(r"[,:]\s*$|\b(?:that|as)\s*$|\w\s*$", pre) and not re.search(r"[.!?]\s", pre[mm.end():]):
+            cs, ce = prv + mm.start("verb"), prv + mm.end()
+            spk = _speaker_before(text, prv, prv + mm.start())
+            if spk is None:
+                spk = _speaker_after(text, ce, q.start)
+            if spk:
+                mixed = re.search(r"\w", pre[mm.end():].replace("that", "")) is not None
+                if mixed:
+                    continue  # handled as indirect/mixed below
+                res.append(RawAttribution(q.start, q.end, spk[0], spk[1], text[cs:ce], True))
+                continue
+    if res:
+        return _join_adjacent(text, res)
+    # --- indirect: According to SPK, C / C, according to SPK
+    acc = _ACCORDING.search(text, ua, ub)
+    if acc:
+        after = _speaker_after(text, acc.end(), ub)
+        if after:
+            rest_a = after[1]
+            if acc.start() - ua < 3:  # According to X, C
+                ca, cb = _trim(text, rest_a, ub)
+            else:
+                ca, cb = _trim(text, ua, acc.start())
+            if cb - ca > 10:
+                return [RawAttribution(ca, cb, after[0], after[1], "according to", _has_q(text, ca, cb))]
+    # --- indirect with a cue outside quotations
+    for m in CUE_RE.finditer(text, ua, ub):
+        if _in_quote(m.start(), allq):
+            continue
+        verb = m.group("verb")
+        before = text[ua:m.start()]
+        # C, SPK CUE [tail].
+        comma = max(before.rfind(","), before.rfind("—"), before.rfind("”,"))
+        if comma > 15:
+            spk = _speaker_before(text, ua + comma + 1, m.start())
+            tail = text[m.end():ub]
+            if spk and (_TAIL_OK.match(tail) or re.match(r"\s*,\s*(?:adding|saying|noting|citing|arguing|explaining|according)", tail)):
+                ca, cb = _trim(text, ua, ua + comma)
+                res.append(RawAttribution(ca, cb, spk[0], spk[1], m.group(), _has_q(text, ca, cb)))
+                break
+        # C, CUE SPK.
+        if comma > 15 and len(before) - comma <= 3:
+            spk = _speaker_after(text, m.end(), ub)
+            if spk and _TAIL_OK.match(text[spk[1]:ub]) and len(text[spk[1]:ub].split()) <= 8:
+                ca, cb = _trim(text, ua, ua + comma)
+                res.append(RawAttribution(ca, cb, spk[0], spk[1], m.group(), _has_q(text, ca, cb)))
+                break
+        # SPK CUE [obj] [that] C.
+        spk = _speaker_before(text, ua, m.start())
+        if spk is None:
+            continue
+        rest = text[m.end():ub]
+        t = re.match(r"(?:\s+(?!that\b)[^\s,:;“\"]+){0,6}?\s+that\b|\s*[,:]", rest)
+        if t is None:
+            if verb in _NEEDS_THAT:
+                continue
+            if verb in ("told", "tell", "tells", "telling"):
+                o = _OBJ_STOP.search(rest)
+                if not o:
+                    continue
+                t = re.match(r".*?(?=[,:“\"])|.*?\bthat\b", rest)
+            else:
+                t = re.match(r"(?:\s+(?:on|last|this|in|at|during)\s+(?:a\s+|an\s+|the\s+)?\w+(?:\s+(?:with|to|on)\s+[A-Z]\S*)?|\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|yesterday|recently|repeatedly))*", rest)
+        ca, cb = _trim(text, m.end() + t.end(), ub)
+        # a quotation straddling the unit end extends the content
+        for q in allq:
+            if q.start < cb < q.end:
+                cb = q.end
+        if cb - ca < 8 or not re.search(r"\w", text[ca:cb]):
+            continue
+        res.append(RawAttribution(ca, cb, spk[0], spk[1], m.group(), _has_q(text, ca, cb)))
+        # a second cue in the same unit: "..., adding that C2"
+        add = re.search(r",\s+(adding|saying|noting|arguing|explaining|insisting|warning)\s+(?:that\s+)?", text[ca:cb])
+        if add:
+            res[-1].end = ca + add.start()
+            a2, b2 = _trim(text, ca + add.end(), cb)
+            if b2 - a2 > 8:
+                res.append(RawAttribution(a2, b2, spk[0], spk[1], add.group(1), _has_q(text, a2, b2)))
+        break
+    if not res:
+        # quotes in a unit whose cue sits in the middle ("SPK CUE that ... “Q” ...") were left
+        # for the indirect pass; nothing matched, so none here
+        pass
+    return res
+
+
+def _has_q(text: str, a: int, b: int) -> bool:
+    seg = text[a:b]
+    return any(c in seg for c in ALL_DQ) or bool(single_quote_spans(text, a, b))
+
+
+def _join_adjacent(text: str, res: list[RawAttribution]) -> list[RawAttribution]:
+    """“Q1,” he said, “Q2.” → one attribution with both fragments."""
+    out: list[RawAttribution] = []
+    for r in sorted(res, key=lambda r: r.start):
+        if out and r.speaker_start == out[-1].speaker_start and r.start - out[-1].end < 80:
+            out[-1].end = r.end
+        else:
+            out.append(r)
+    return out
