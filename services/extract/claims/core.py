@@ -37,10 +37,12 @@ def _find(text: str, deadline: float) -> ClaimsResult:
         return time.perf_counter() > deadline
 
     model = load_model()
-    paras = paragraphs(text)
-    raw, complete = find_attributions(text, paras, over)
+    # '' and `` stand for double quotation marks in some feeds; same length keeps offsets
+    norm = text.replace("''", "\"\u2060").replace("``", "\"\u2060") if ("''" in text or "``" in text) else text
+    paras = paragraphs(norm)
+    raw, complete = find_attributions(norm, paras, over)
     claims: list[Claim] = []
-    resolver = SpeakerResolver(text)
+    resolver = SpeakerResolver(norm)
     previous: str | None = None
     for r in raw:
         speaker = None

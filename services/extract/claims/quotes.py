@@ -67,13 +67,32 @@ _LEAD = re.compile(
     re.I,
 )
 _OBJ_STOP = re.compile(r"\bthat\b|[,:;]|[“\"]")
-_TAIL_OK = re.compile(
-    r"^(?:\s+(?:on|in|at|during|to|last|this|earlier|later|after|before|Monday|Tuesday|"
-    r"Wednesday|Thursday|Friday|Saturday|Sunday|today|yesterday|recently|told|of|about|"
-    r"with|from|via|by|over|the|a|an|his|her|their|its|[A-Z]\S*|\w+day|\w+ly|morning|"
-    r"afternoon|evening|night|week|month|year|interview|statement|speech|post|tweet|"
-    r"reporters|rally|release|conference|call|email|letter|briefing|\S+)){0,10}\s*[.!?]*[”\"’]*\s*$"
+_TAIL_WORDS = frozenset(
+    """on in at during to last this earlier later after before from with via by over about
+    of for the a an his her their its monday tuesday wednesday thursday friday saturday sunday
+    today yesterday tonight recently morning afternoon evening night week month year weekend
+    interview statement speech post posts tweet reporters rally release conference call email
+    letter briefing appearance remarks news hearing debate radio television show program
+    website blog op-ed memo earlier this also then again previously told""".split()
 )
+_TAIL_STOP = frozenset("is was are were has have had will would can could should that be".split())
+
+
+def _short_tail(tail: str) -> bool:
+    """An attribution tail that ends the sentence: "said on Tuesday in an interview."."""
+    if re.match(r"\s*,\s*(?:adding|saying|noting|citing|arguing|explaining|according|referring|in)\b", tail):
+        return True
+    body = tail.strip().rstrip(".!?”\"’'")
+    words = body.replace(",", " ").split()
+    if len(words) > 10 or any(c in body for c in ".!?;:“\""):
+        return False
+    for w in words:
+        lw = w.lower().strip("’'")
+        if lw in _TAIL_STOP:
+            return False
+        if not (lw in _TAIL_WORDS or w[:1].isupper() or w[:1].isdigit() or lw.endswith("ly")):
+            return False
+    return True
 
 
 @dataclass(slots=True)
@@ -105,12 +124,30 @@ def _speaker_before(text: str, lo: int, cue_start: int) -> tuple[int, int] | Non
         parts = phrase.split(",")
         # "Smith, a spokesman," keeps the name; otherwise the clause after the last comma.
         head = parts[0].strip()
-        if len(parts) == 3 and not parts[2].strip() and head[:1].isupper():
+        appositive = text[a:cue_start].rstrip().endswith(",") or (len(parts) >= 3 and not parts[-1].strip())
+        if len(parts) >= 2 and appositive and head[:1].isupper() and _speaker_ok(head):
             return (a, a + len(parts[0].rstrip()))
         cut = phrase.rfind(",")
         a, b = _trim(text, a + cut + 1, b)
         phrase = text[a:b]
     return (a, b) if _speaker_ok(phrase) else None
+
+
+_LEAD_NP = re.compile(
+    r"(?:[Hh]e|[Ss]he|[Tt]hey|[Ww]e|I|(?:(?:The|A|An)\s+)?(?:[A-Z][\w.’'\-]*\s+(?:of\s+|for\s+)?)*[A-Z][\w.’'\-]*(?:\s+[a-z]+(?=\s+[A-Z]))?(?:\s+[A-Z][\w.’'\-]*)*)(?=[\s,])"
+)
+
+
+def _leading_np(text: str, lo: int, hi: int) -> tuple[int, int] | None:
+    """The subject at a clause start, for "SUBJ did X and says C"."""
+    m = _LEAD.match(text, lo, hi)
+    a = m.end() if m else lo
+    while a < hi and text[a].isspace():
+        a += 1
+    n = _LEAD_NP.match(text, a, hi)
+    if not n or not _speaker_ok(n.group()):
+        return None
+    return (n.start(), n.end())
 
 
 def _speaker_after(text: str, cue_end: int, hi: int) -> tuple[int, int] | None:
@@ -260,24 +297,27 @@ def _unit(text: str, unit: Span, uq: list[Span], allq: list[Span]) -> list[RawAt
             continue
         verb = m.group("verb")
         before = text[ua:m.start()]
-        # C, SPK CUE [tail].
+        tail = text[m.end():ub]
+        short = _short_tail(tail)
         comma = max(before.rfind(","), before.rfind("—"), before.rfind("”,"))
-        if comma > 15:
+        # C, SPK CUE [tail].
+        if comma > 15 and short:
             spk = _speaker_before(text, ua + comma + 1, m.start())
-            tail = text[m.end():ub]
-            if spk and (_TAIL_OK.match(tail) or re.match(r"\s*,\s*(?:adding|saying|noting|citing|arguing|explaining|according)", tail)):
+            if spk:
                 ca, cb = _trim(text, ua, ua + comma)
                 res.append(RawAttribution(ca, cb, spk[0], spk[1], m.group(), _has_q(text, ca, cb)))
                 break
         # C, CUE SPK.
         if comma > 15 and len(before) - comma <= 3:
             spk = _speaker_after(text, m.end(), ub)
-            if spk and _TAIL_OK.match(text[spk[1]:ub]) and len(text[spk[1]:ub].split()) <= 8:
+            if spk and _short_tail(text[spk[1]:ub]):
                 ca, cb = _trim(text, ua, ua + comma)
                 res.append(RawAttribution(ca, cb, spk[0], spk[1], m.group(), _has_q(text, ca, cb)))
                 break
         # SPK CUE [obj] [that] C.
         spk = _speaker_before(text, ua, m.start())
+        if spk is None and re.search(r"\b(?:and|then|but)\s+$", before):
+            spk = _leading_np(text, ua, m.start())
         if spk is None:
             continue
         rest = text[m.end():ub]
@@ -309,10 +349,65 @@ def _unit(text: str, unit: Span, uq: list[Span], allq: list[Span]) -> list[RawAt
                 res.append(RawAttribution(a2, b2, spk[0], spk[1], add.group(1), _has_q(text, a2, b2)))
         break
     if not res:
-        # quotes in a unit whose cue sits in the middle ("SPK CUE that ... “Q” ...") were left
-        # for the indirect pass; nothing matched, so none here
-        pass
+        res = _fallback(text, ua, ub, uq, allq)
     return res
+
+
+_THAT_VERB = re.compile(r"\b(?P<verb>[a-z]+(?:ed|es|s))\s+that\b")
+_NOT_VERBS = frozenset(
+    """is was has does means seems appears ensures requires makes its this his hers theirs
+    yes less unless thus alas whereas perhaps was always sometimes news times series
+    process access business address bias focus status campus census consensus""".split()
+)
+_AUX_WORDS = frozenset("has have had is was are were will would could can may might did does do also not never".split())
+_NOT_VERB_NEXT = frozenset("is was are were be the a an and or of in on to for with who which that as at by".split())
+
+
+def _extend(text: str, cb: int, allq: list[Span]) -> int:
+    for q in allq:
+        if q.start < cb < q.end:
+            return q.end
+    return cb
+
+
+def _fallback(text: str, ua: int, ub: int, uq: list[Span], allq: list[Span]) -> list[RawAttribution]:
+    """Attributions without a lexicon cue: ``SPK VP: C``, ``SPK VERBed that C``, and
+    ``SPK VERB ... “Q” ...`` (mixed quotes with any verb: "called him “a disgrace”")."""
+    colon = text.find(":", ua, ub)
+    if 0 < colon - ua <= 120 and not _in_quote(colon, allq) and not text[colon - 1].isdigit():
+        np_ = _leading_np(text, ua, colon)
+        if np_:
+            vp = text[np_[1]:colon].split()
+            content_quoted = text[colon + 1:ub].lstrip()[:1] in ALL_DQ
+            if (vp and len(vp) <= 6 and vp[0][:1].islower()) or (not vp and content_quoted):
+                ca, cb = _trim(text, colon + 1, _extend(text, ub, allq))
+                if len(text[ca:cb].split()) >= 3:
+                    cue = " ".join(vp) + ":" if vp else ":"
+                    return [RawAttribution(ca, cb, np_[0], np_[1], cue, _has_q(text, ca, cb))]
+    for m in _THAT_VERB.finditer(text, ua, ub):
+        if m.group("verb") in _NOT_VERBS or _in_quote(m.start(), allq):
+            continue
+        spk = _speaker_before(text, ua, m.start())
+        if spk:
+            ca, cb = _trim(text, m.end(), _extend(text, ub, allq))
+            if len(text[ca:cb].split()) >= 3:
+                return [RawAttribution(ca, cb, spk[0], spk[1], m.group("verb"), _has_q(text, ca, cb))]
+        break
+    if uq and any(len(text[q.start:q.end].split()) >= 2 for q in uq):
+        np_ = _leading_np(text, ua, uq[0].start)
+        if np_:
+            rest = text[np_[1]:uq[0].start]
+            words = re.findall(r"[\w’'\-]+", rest)
+            k = 0
+            while k < len(words) and (words[k] in _AUX_WORDS or words[k].endswith("ly")):
+                k += 1
+            if k < len(words) and words[k].isalpha() and words[k].islower() and words[k] not in _NOT_VERB_NEXT:
+                vpos = text.find(words[k], np_[1])
+                ve = vpos + len(words[k])
+                ca, cb = _trim(text, ve, _extend(text, ub, allq))
+                if cb > ca:
+                    return [RawAttribution(ca, cb, np_[0], np_[1], words[k], True)]
+    return []
 
 
 def _has_q(text: str, a: int, b: int) -> bool:
