@@ -33,5 +33,9 @@ class StageMetrics:
         self.duration = Histogram(
             "newswire_stage_duration_seconds", "Time to process one event",
             ["stage"], buckets=_LATENCY_BUCKETS, registry=registry)
+        self.queue_delay = Histogram(
+            "newswire_queue_delay_seconds",
+            "Time from a record's broker timestamp to the start of its processing",
+            ["stage"], buckets=_LATENCY_BUCKETS, registry=registry)
         self.in_progress = Gauge(
             "newswire_in_progress", "Events being processed now", ["stage"], registry=registry)

@@ -122,6 +122,9 @@ class Stage:
 
     async def handle(self, event: EventT, handler: Handler) -> None:
         self.metrics.consumed.labels(self.name).inc()
+        timestamp = event.message.timestamp
+        if timestamp:
+            self.metrics.queue_delay.labels(self.name).observe(max(0.0, time.time() - timestamp))
         self.metrics.in_progress.labels(self.name).inc()
         started = time.perf_counter()
         delay = 0.5

@@ -1,0 +1,160 @@
+"""The fetcher against hostile servers on loopback (real HTTP, no mocks)."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import time
+import tracemalloc
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+
+from newswire.errors import (
+    BlockedAddress,
+    FetchTimeout,
+    HttpStatus,
+    NotHtml,
+    RateLimited,
+    ServerError,
+    TooLarge,
+    TooManyRedirects,
+)
+from newswire.settings import IngestSettings
+from services.ingest.fetch import FetchPolicy, fetch, make_client
+from services.ingest.guard import AddressGuard
+
+PAGE = b"<html><body><p>Hello news</p></body></html>"
+BOMB = gzip.compress(b"\0" * (200 * 1024 * 1024), 9)  # 200 MB of zeros, ~200 KB on the wire
+
+
+def _app() -> web.Application:
+    async def ok(_: web.Request) -> web.Response:
+        return web.Response(body=gzip.compress(PAGE), content_type="text/html",
+                            headers={"Content-Encoding": "gzip", "ETag": '"v1"'})
+
+    async def status(request: web.Request) -> web.Response:
+        code = int(request.match_info["code"])
+        headers = {"Retry-After": "7"} if code == 429 else {}
+        return web.Response(status=code, text="no", content_type="text/html", headers=headers)
+
+    async def pdf(_: web.Request) -> web.Response:
+        return web.Response(body=b"%PDF-1.4", content_type="application/pdf")
+
+    async def bomb(_: web.Request) -> web.Response:
+        return web.Response(body=BOMB, content_type="text/html",
+                            headers={"Content-Encoding": "gzip"})
+
+    async def endless(request: web.Request) -> web.StreamResponse:
+        resp = web.StreamResponse(headers={"Content-Type": "text/html"})
+        await resp.prepare(request)
+        chunk = b"<p>" + b"x" * 65536 + b"</p>"
+        for _ in range(100_000):  # bounded: ~6.5 GB, far past any cap
+            await resp.write(chunk)
+        return resp
+
+    async def trickle(request: web.Request) -> web.StreamResponse:
+        resp = web.StreamResponse(headers={"Content-Type": "text/html"})
+        await resp.prepare(request)
+        for _ in range(60):  # one byte a second, for at most a minute
+            await resp.write(b"<")
+            await asyncio.sleep(1)
+        return resp
+
+    async def redirect(request: web.Request) -> web.Response:
+        raise web.HTTPFound(request.query["to"])
+
+    async def loop(_: web.Request) -> web.Response:
+        raise web.HTTPFound("/loop")
+
+    app = web.Application()
+    app.add_routes([web.get("/ok", ok), web.get("/status/{code}", status), web.get("/pdf", pdf),
+                    web.get("/bomb", bomb), web.get("/endless", endless),
+                    web.get("/trickle", trickle), web.get("/redirect", redirect),
+                    web.get("/loop", loop)])
+    return app
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[str]:
+    runner = web.AppRunner(_app(), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+def _policy(**overrides: object) -> FetchPolicy:
+    options: dict[str, object] = {"guard": AddressGuard(["127.0.0.1/32"]), "max_bytes": 1_000_000,
+                                  "total_timeout": 3.0}
+    options.update(overrides)
+    return FetchPolicy(**options)  # type: ignore[arg-type]
+
+
+async def _fetch(url: str, policy: FetchPolicy | None = None):  # type: ignore[no-untyped-def]
+    async with make_client(IngestSettings()) as client:
+        return await fetch(url, client, policy or _policy())
+
+
+async def test_fetches_html_and_decodes_gzip(server: str) -> None:
+    page = await _fetch(f"{server}/ok")
+    assert page.body == PAGE
+    assert page.status == 200 and page.etag == '"v1"'
+
+
+@pytest.mark.parametrize(("path", "error"), [
+    ("/status/404", HttpStatus), ("/status/410", HttpStatus), ("/status/503", ServerError),
+    ("/pdf", NotHtml), ("/loop", TooManyRedirects),
+])
+async def test_http_failures_are_typed(server: str, path: str, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        await _fetch(server + path)
+
+
+async def test_429_carries_retry_after(server: str) -> None:
+    with pytest.raises(RateLimited) as info:
+        await _fetch(f"{server}/status/429")
+    assert info.value.retry_after == 7.0
+
+
+async def test_loopback_is_refused_by_default(server: str) -> None:
+    with pytest.raises(BlockedAddress):
+        await _fetch(f"{server}/ok", _policy(guard=AddressGuard()))
+
+
+async def test_redirect_to_a_refused_address_is_refused(server: str) -> None:
+    port = server.rsplit(":", 1)[1]
+    with pytest.raises(BlockedAddress):
+        await _fetch(f"{server}/redirect?to=http://127.0.0.2:{port}/ok")
+    with pytest.raises(BlockedAddress):
+        await _fetch(f"{server}/redirect?to=http://169.254.169.254/latest/meta-data/")
+
+
+async def test_gzip_bomb_stops_at_the_cap_without_inflating(server: str) -> None:
+    tracemalloc.start()
+    try:
+        with pytest.raises(TooLarge):
+            await _fetch(f"{server}/bomb", _policy(max_bytes=10_000_000))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 1024 * 1024
+
+
+async def test_endless_body_stops_at_the_cap(server: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(TooLarge):
+        await _fetch(f"{server}/endless", _policy(max_bytes=2_000_000, total_timeout=20))
+    assert time.monotonic() - started < 10
+
+
+async def test_trickling_server_stops_at_the_deadline(server: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(FetchTimeout):
+        await _fetch(f"{server}/trickle", _policy(total_timeout=3.0))
+    assert abs(time.monotonic() - started - 3.0) < 1.0
