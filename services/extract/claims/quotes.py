@@ -62,7 +62,7 @@ _BAD_LAST = frozenset(
     "that has have had who".split()
 )
 _LEAD = re.compile(
-    r"^(?:(?:but|and|so|yet|still|now|then|instead|meanwhile|however|later|earlier|indeed|"
+    r"(?:(?:but|and|so|yet|still|now|then|instead|meanwhile|however|later|earlier|indeed|"
     r"in fact|also|further|moreover|separately|previously|ultimately|finally)\b[,\s]*)+",
     re.I,
 )
@@ -138,16 +138,20 @@ _LEAD_NP = re.compile(
 )
 
 
-def _leading_np(text: str, lo: int, hi: int) -> tuple[int, int] | None:
-    """The subject at a clause start, for "SUBJ did X and says C"."""
+def _leading_np(text: str, lo: int, hi: int, depth: int = 0) -> tuple[int, int] | None:
+    """The subject at a clause start, for "SUBJ did X and says C"; after one opening phrase
+    ("After the debate, Trump called …") when the clause start is not a subject."""
     m = _LEAD.match(text, lo, hi)
     a = m.end() if m else lo
     while a < hi and text[a].isspace():
         a += 1
     n = _LEAD_NP.match(text, a, hi)
-    if not n or not _speaker_ok(n.group()):
-        return None
-    return (n.start(), n.end())
+    if n and _speaker_ok(n.group()):
+        return (n.start(), n.end())
+    comma = text.find(",", a, min(hi, a + 80))
+    if depth == 0 and comma > 0:
+        return _leading_np(text, comma + 1, hi, depth=1)
+    return None
 
 
 def _speaker_after(text: str, cue_end: int, hi: int) -> tuple[int, int] | None:
@@ -167,12 +171,22 @@ def _speaker_after(text: str, cue_end: int, hi: int) -> tuple[int, int] | None:
     return (a, b) if _speaker_ok(phrase) else None
 
 
+_BAD_FIRST = frozenset(
+    """in on at after before during with without despite when while if as since although
+    though for from by to of even each ask however moreover indeed meanwhile still yet but and
+    so then also instead here there now editor’s editor's like unlike under over about between
+    among against within per via because once both either neither""".split()
+)
+
+
 def _speaker_ok(phrase: str) -> bool:
     words = phrase.split()
     if not 1 <= len(words) <= 12:
         return False
     low = [w.lower().strip("’'\".,") for w in words]
     if any(w in _BAD_WORDS for w in low) or low[-1] in _BAD_LAST:
+        return False
+    if low[0] in _BAD_FIRST or low[0].endswith("ing"):
         return False
     if any(c in phrase for c in ALL_DQ):
         return False
