@@ -120,12 +120,18 @@ def _speaker_before(text: str, lo: int, cue_start: int) -> tuple[int, int] | Non
     a = lo + (m.end() if m else 0)
     a, b = _trim(text, a, cue_start)
     phrase = text[a:b]
+    dash = max(phrase.rfind(" — "), phrase.rfind(" – "))
+    if dash >= 0:  # "WASHINGTON — Senator X said"
+        a, b = _trim(text, a + dash + 3, b)
+        phrase = text[a:b]
     if "," in phrase:
         parts = phrase.split(",")
         # "Smith, a spokesman," keeps the name; otherwise the clause after the last comma.
         head = parts[0].strip()
         appositive = text[a:cue_start].rstrip().endswith(",") or (len(parts) >= 3 and not parts[-1].strip())
         if len(parts) >= 2 and appositive and head[:1].isupper() and _speaker_ok(head):
+            if len([p for p in parts if p.strip()]) == 2 and _speaker_ok(parts[1].strip()):
+                return (a, a + len(parts[0]) + 1 + len(parts[1].rstrip()))  # "Her rival, Carl Henning"
             return (a, a + len(parts[0].rstrip()))
         cut = phrase.rfind(",")
         a, b = _trim(text, a + cut + 1, b)
@@ -156,7 +162,7 @@ def _leading_np(text: str, lo: int, hi: int, depth: int = 0) -> tuple[int, int] 
 
 def _speaker_after(text: str, cue_end: int, hi: int) -> tuple[int, int] | None:
     """Speaker phrase right after a cue (``said Smith, the spokesman``)."""
-    m = re.match(r"\s+([^,.;:!?—()“”\"]{1,80})", text[cue_end:hi])
+    m = re.match(r"\s+((?:(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|Sgt|Prof|Rev|St|Jr|Sr|U\.S|U\.N)\.\s+|[A-Z]\.\s+(?=[A-Z])|[^,.;:!?—()“”\"]){1,80})", text[cue_end:hi])
     if not m:
         return None
     a, b = _trim(text, cue_end + m.start(1), cue_end + m.end(1))
@@ -329,7 +335,10 @@ def _unit(text: str, unit: Span, uq: list[Span], allq: list[Span]) -> list[RawAt
                 res.append(RawAttribution(ca, cb, spk[0], spk[1], m.group(), _has_q(text, ca, cb)))
                 break
         # SPK CUE [obj] [that] C.
-        spk = _speaker_before(text, ua, m.start())
+        if verb.endswith("ing") and re.search(r",\s*$", before):  # "X did Y, saying C"
+            spk = _leading_np(text, ua, m.start())
+        else:
+            spk = _speaker_before(text, ua, m.start())
         if spk is None and re.search(r"\b(?:and|then|but)\s+$", before):
             spk = _leading_np(text, ua, m.start())
         if spk is None:
@@ -411,12 +420,14 @@ def _fallback(text: str, ua: int, ub: int, uq: list[Span], allq: list[Span]) -> 
         np_ = _leading_np(text, ua, uq[0].start)
         if np_:
             rest = text[np_[1]:uq[0].start]
+            if rest.lstrip().startswith(",") and rest.count(",") >= 2:  # "X, who led it, called …"
+                rest = rest[rest.index(",", rest.index(",") + 1) + 1 :]
             words = re.findall(r"[\w’'\-]+", rest)
             k = 0
             while k < len(words) and (words[k] in _AUX_WORDS or words[k].endswith("ly")):
                 k += 1
             if k < len(words) and words[k].isalpha() and words[k].islower() and words[k] not in _NOT_VERB_NEXT:
-                vpos = text.find(words[k], np_[1])
+                vpos = text.find(words[k], uq[0].start - len(rest))
                 ve = vpos + len(words[k])
                 ca, cb = _trim(text, ve, _extend(text, ub, allq))
                 if cb > ca:

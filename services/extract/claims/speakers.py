@@ -21,7 +21,9 @@ _TITLES = frozenset(
     chairwoman speaker leader mayor sheriff attorney candidate nominee democrat republican
     democratic gop press spokesman spokeswoman aide adviser advisor manager director
     chief officer minister ambassador commissioner correspondent host anchor u.s. state
-    white house campaign presidential sens reps govs pres""".split()
+    white house campaign presidential sens reps govs pres senate majority minority house
+    councilman councilwoman council member businessman businesswoman rival her his their its
+    the a an our""".split()
 )
 _PERSON_PRONOUNS = frozenset("he she him her his hers".split())
 _PLURAL_PRONOUNS = frozenset("they them we".split())
@@ -48,7 +50,7 @@ _ORG_NOUNS: dict[str, tuple[str, ...]] = {
     "magazine": ("Magazine", "Time", "Atlantic", "Newsweek", "Review", "Monthly"),
 }
 _ORG_NAME = re.compile(
-    r"\b(?:The\s+|the\s+)?(?:[A-Z][\w.&’'\-]*\s+)*(?:[A-Z][\w.&’'\-]*)(?:\s+(?:of|for|on)\s+(?:the\s+)?[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*)?"
+    r"\b(?:The |the )?(?:[A-Z][\w&’'\-]*\.? )*(?:[A-Z][\w.&’'\-]*)(?: (?:of|for|on) (?:the )?[A-Z][\w’'\-]*(?: [A-Z][\w’'\-]*)*)?"
 )
 _CAMPAIGN = re.compile(r"\b([A-Z][a-z]+)(?:’s|'s)?\s+campaign\b")
 
@@ -58,6 +60,21 @@ def _strip_titles(name: str) -> str:
     while len(words) > 1 and words[0].lower().rstrip(".") in _TITLES:
         words.pop(0)
     return " ".join(words)
+
+
+def _first_name_run(words: list[str]) -> list[str]:
+    """The first run of capitalised words after titles: "Her rival, businessman Carl Henning"
+    → ["Carl", "Henning"]."""
+    run: list[str] = []
+    for w in words:
+        clean = w.strip(",.’'")
+        if clean[:1].isupper() and clean.lower() not in _TITLES:
+            run.append(clean)
+            if w.endswith(","):
+                break
+        elif run:
+            break
+    return run
 
 
 class SpeakerResolver:
@@ -90,7 +107,7 @@ class SpeakerResolver:
             return self._nearest_person(start) or mention
         if len(words) == 1 and low in _PLURAL_PRONOUNS:
             return previous or mention
-        caps = [w.strip(",.’'") for w in words if w[:1].isupper()]
+        caps = _first_name_run(words)
         if caps and low not in ("the", "a", "an"):
             cleaned = re.sub(r"(?:’s|'s)$", "", caps[-1])
             full = self.by_last.get(cleaned.lower())
