@@ -73,7 +73,8 @@ def _prf(tp: int, npred: int, ngold: int) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def evaluate_attribution(folder: str | Path, out=sys.stdout) -> dict:
+def evaluate_attribution(folder: str | Path, out=None) -> dict:
+    out = out or sys.stdout
     articles = load_polnear(folder)
     warm_up()
     n_words = sum(len(a.text.split()) for a in articles)
@@ -133,7 +134,8 @@ def average_precision(gold: list[int], scores: list[float]) -> float:
     return total / npos if npos else 0.0
 
 
-def evaluate_checkworthiness(path: str | Path, out=sys.stdout) -> dict:
+def evaluate_checkworthiness(path: str | Path, out=None) -> dict:
+    out = out or sys.stdout
     rows = load_claimbuster(path)
     gold = [y for _, y in rows]
     t0 = time.perf_counter()
@@ -149,8 +151,9 @@ def evaluate_checkworthiness(path: str | Path, out=sys.stdout) -> dict:
     return {"f1": f, "precision": p, "recall": r, "average_precision": ap}
 
 
-def evaluate_speed(text_dir: str | Path, html_dir: str | Path, out=sys.stdout) -> dict:
+def evaluate_speed(text_dir: str | Path, html_dir: str | Path, out=None) -> dict:
     """find_claims articles/s and trafilatura.extract pages/s, side by side in one run."""
+    out = out or sys.stdout
     import gzip
 
     import trafilatura
