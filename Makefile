@@ -5,9 +5,16 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SHARED ?= ../shared/data
 
-.PHONY: install run test bench chaos lint clean
+.PHONY: install tools run test bench chaos lint clean
 
 install: $(STAMP)
+
+# Debian tools the operations tests use: docker-compose validates the compose file,
+# promtool (package prometheus) checks and unit-tests the alert rules.
+tools:
+	@command -v docker-compose >/dev/null && command -v promtool >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    docker-compose prometheus >/dev/null; }
 
 # Idempotent: the venv is rebuilt only when the dependency files change.
 $(STAMP): pyproject.toml $(wildcard requirements/*.txt)
@@ -23,7 +30,7 @@ $(STAMP): pyproject.toml $(wildcard requirements/*.txt)
 run: install
 	$(VENV)/bin/newswire demo
 
-test: install
+test: install tools
 	$(PY) -m pytest -q
 
 bench: install

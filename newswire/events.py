@@ -81,7 +81,7 @@ class PageFetched(Event):
 
     @classmethod
     def with_html(cls, html: bytes, **fields: Any) -> PageFetched:
-        packed = base64.b64encode(zlib.compress(html, 6)).decode("ascii")
+        packed = base64.b64encode(zlib.compress(html, 1)).decode("ascii")
         return cls(html_z=packed, size_bytes=len(html), **fields)
 
     def html(self, max_bytes: int = 64 * 1024 * 1024) -> bytes:

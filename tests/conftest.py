@@ -81,7 +81,6 @@ def pipeline_env(broker: str, data_dir: Path, **extra: str) -> dict[str, str]:
         "NEWSWIRE_INGEST__RETRIES": "1",
         "NEWSWIRE_EXTRACT__WORKERS": "2",
         "NEWSWIRE_LOG_LEVEL": "info",
-        "NEWSWIRE_EXTRACT__CLAIMS_ENABLED": "false",  # TEMP until claims land
     })
     env.update(extra)
     return env

@@ -45,7 +45,9 @@ def claims_for_text(text: str, budget: float) -> tuple[list[dict[str, Any]], boo
 
 def warm_up(claims: bool) -> None:
     """Import the heavy modules (and load models) once per worker, before the first page."""
-    import services.extract.extraction  # noqa: F401
+    from services.extract.extraction import warm_up as extraction_warm_up
+
+    extraction_warm_up()
 
     if claims:
         from services.extract.claims import warm_up as claims_warm_up

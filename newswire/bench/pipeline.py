@@ -1,0 +1,164 @@
+"""Pipeline throughput vs plain trafilatura, on the aeb-dev pages served over loopback.
+
+Reference: ``trafilatura.extract(html)`` in one process over the same files.
+Pipeline: the real services (embedded broker, ingest, extract, store, SQLite) started fresh;
+the clock runs from the first submit to the last URL accounted for (stored or failed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import os
+import socket
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+from aiohttp import web
+
+from newswire.broker import start_embedded_broker
+from newswire.demo import SiteServer
+from newswire.settings import KafkaSettings, Settings
+from newswire.submit import submit_urls
+from newswire.supervisor import Supervisor
+from services.extract.extraction.metric import score_documents
+
+__all__ = ["load_pages", "run"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def load_pages(folder: Path) -> tuple[dict[str, bytes], dict[str, str]]:
+    truth = orjson.loads((folder / "ground-truth.json").read_bytes())
+    pages = {p.name.removesuffix(".html.gz"): gzip.decompress(p.read_bytes())
+             for p in sorted((folder / "html").glob("*.html.gz"))}
+    return pages, {k: v["articleBody"] for k, v in truth.items()}
+
+
+def plain_trafilatura(pages: dict[str, bytes]) -> tuple[float, dict[str, str]]:
+    import trafilatura
+
+    started = time.perf_counter()
+    out = {pid: trafilatura.extract(html) or "" for pid, html in pages.items()}
+    return time.perf_counter() - started, out
+
+
+def _site(pages: dict[str, bytes]) -> web.Application:
+    gz = {pid: gzip.compress(html, 6) for pid, html in pages.items()}
+
+    async def page(request: web.Request) -> web.Response:
+        pid = request.match_info["pid"]
+        if pid not in gz:
+            raise web.HTTPNotFound()
+        return web.Response(body=gz[pid], content_type="text/html",
+                            headers={"Content-Encoding": "gzip"})
+
+    app = web.Application()
+    app.add_routes([web.get("/page/{pid}", page)])
+    return app
+
+
+def run_pipeline(pages: dict[str, bytes], claims: bool, workers: int = 0) -> dict[str, Any]:
+    kafka = KafkaSettings(embedded_port=_free_port())
+    tmp = Path(tempfile.mkdtemp(prefix="newswire-bench-"))
+    broker = start_embedded_broker(kafka, tmp / "broker.log")
+    site = SiteServer(_site(pages))
+    base = site.start()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_")}
+    env.update({
+        "NEWSWIRE_KAFKA__BOOTSTRAP_SERVERS": kafka.servers,
+        "NEWSWIRE_KAFKA__IDEMPOTENCE": "false",
+        "NEWSWIRE_KAFKA__NAMESPACE": f"bench{uuid.uuid4().hex[:6]}.",
+        "NEWSWIRE_DATA_DIR": str(tmp),
+        "NEWSWIRE_API__PORT": str(_free_port()),
+        "NEWSWIRE_INGEST__METRICS_PORT": str(_free_port()),
+        "NEWSWIRE_EXTRACT__METRICS_PORT": str(_free_port()),
+        "NEWSWIRE_STORE__METRICS_PORT": str(_free_port()),
+        "NEWSWIRE_INGEST__ALLOW_NETWORKS": "127.0.0.0/8",
+        "NEWSWIRE_INGEST__PER_DOMAIN_RPS": "0",  # politeness off: one loopback host
+        "NEWSWIRE_EXTRACT__CLAIMS_ENABLED": "true" if claims else "false",
+        "NEWSWIRE_LOG_LEVEL": "warning",
+    })
+    if workers:
+        env["NEWSWIRE_EXTRACT__WORKERS"] = str(workers)
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        settings = Settings()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    sup = Supervisor(settings, env=env)
+    api = f"http://{settings.api.host}:{settings.api.port}"
+    try:
+        sup.start()
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{api}/readyz", timeout=3).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        else:
+            raise RuntimeError(f"pipeline not ready; logs in {sup.logs}")
+        urls = {f"{base}/page/{pid}": pid for pid in pages}
+        started = time.perf_counter()
+        asyncio.run(submit_urls(settings, urls))
+        with httpx.Client(timeout=10) as client:
+            while time.perf_counter() - started < 600:
+                stats = client.get(f"{api}/stats").json()
+                if stats["articles"] + stats["failures"] >= len(urls):
+                    break
+                time.sleep(0.02)
+            elapsed = time.perf_counter() - started
+            texts: dict[str, str] = {}
+            failed: dict[str, str] = {}
+            for url, pid in urls.items():
+                r = client.get(f"{api}/articles", params={"url": url})
+                body = r.json() if r.status_code == 200 else {"status": "missing"}
+                if body["status"] == "ok":
+                    texts[pid] = body["text"]
+                else:
+                    failed[pid] = body.get("reason", "missing")
+        return {"seconds": elapsed, "stored": len(texts), "failed": failed,
+                "accounted": len(texts) + len(failed), "texts": texts,
+                "claims": stats.get("claims", 0)}
+    finally:
+        sup.stop()
+        site.stop()
+        broker.terminate()
+        broker.wait(10)
+
+
+def run(folder: Path) -> dict[str, Any]:
+    pages, truth = load_pages(folder)
+    ref_seconds, ref_texts = plain_trafilatura(pages)
+    ref_scores = score_documents((truth[pid], ref_texts[pid]) for pid in pages)
+    results: dict[str, Any] = {
+        "pages": len(pages),
+        "trafilatura": {"seconds": round(ref_seconds, 3),
+                        "pages_per_s": round(len(pages) / ref_seconds, 2),
+                        "f1": round(ref_scores.f1, 4)},
+    }
+    for label, claims in (("pipeline_no_claims", False), ("pipeline", True)):
+        out = run_pipeline(pages, claims=claims)
+        scores = score_documents((truth[pid], out["texts"].get(pid, "")) for pid in pages)
+        rate = len(pages) / out["seconds"]
+        results[label] = {
+            "seconds": round(out["seconds"], 3), "pages_per_s": round(rate, 2),
+            "ratio_vs_trafilatura": round(rate / results["trafilatura"]["pages_per_s"], 3),
+            "accounted": out["accounted"], "stored": out["stored"], "failed": out["failed"],
+            "f1": round(scores.f1, 4), "precision": round(scores.precision, 4),
+            "recall": round(scores.recall, 4), "claims": out["claims"]}
+    return results
