@@ -75,9 +75,13 @@ class Stage:
 
     async def publish(self, topic: str, key: str, event: Event) -> None:
         """Send and wait until the broker has acknowledged the write (acks=all)."""
-        fut = await self.topic(topic).send(
-            key=key.encode(), value=encode(event),
-            headers=cloudevent_headers(event, f"newswire/{self.name}"))
+        await self.publish_encoded(topic, key, encode(event),
+                                   cloudevent_headers(event, f"newswire/{self.name}"))
+
+    async def publish_encoded(self, topic: str, key: str, value: bytes,
+                              headers: dict[str, bytes]) -> None:
+        """Same as publish, for an event already encoded (by a parser process)."""
+        fut = await self.topic(topic).send(key=key.encode(), value=value, headers=headers)
         await fut
         self.metrics.produced.labels(self.name).inc()
 

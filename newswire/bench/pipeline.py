@@ -67,6 +67,39 @@ def _site(pages: dict[str, bytes]) -> web.Application:
     return app
 
 
+def _proc_table() -> dict[int, tuple[int, float, int, str]]:
+    """pid -> (ppid, cpu seconds, rss bytes, command) for every process we can read."""
+    table = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    page = os.sysconf("SC_PAGE_SIZE")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            cmd = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        table[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick,
+                             int(fields[21]) * page, cmd)
+    return table
+
+
+def _by_service(sup: Supervisor, broker_pid: int) -> dict[str, tuple[float, int]]:
+    """CPU seconds and peak-ish RSS (now) per service, parser processes included."""
+    table = _proc_table()
+    out: dict[str, tuple[float, int]] = {}
+    for name, pid in sup.pids().items():
+        members = [pid] + [p for p, row in table.items() if row[0] == pid]
+        cpu = sum(table[p][1] for p in members if p in table)
+        rss = sum(table[p][2] for p in members if p in table)
+        out[name] = (cpu, rss)
+    if broker_pid in table:
+        out["broker"] = (table[broker_pid][1], table[broker_pid][2])
+    return out
+
+
 def run_pipeline(pages: dict[str, bytes], claims: bool, workers: int = 0) -> dict[str, Any]:
     kafka = KafkaSettings(embedded_port=_free_port())
     tmp = Path(tempfile.mkdtemp(prefix="newswire-bench-"))
@@ -113,6 +146,7 @@ def run_pipeline(pages: dict[str, bytes], claims: bool, workers: int = 0) -> dic
         else:
             raise RuntimeError(f"pipeline not ready; logs in {sup.logs}")
         urls = {f"{base}/page/{pid}": pid for pid in pages}
+        cpu_before = _by_service(sup, broker.pid)
         started = time.perf_counter()
         asyncio.run(submit_urls(settings, urls))
         with httpx.Client(timeout=10) as client:
@@ -120,8 +154,9 @@ def run_pipeline(pages: dict[str, bytes], claims: bool, workers: int = 0) -> dic
                 stats = client.get(f"{api}/stats").json()
                 if stats["articles"] + stats["failures"] >= len(urls):
                     break
-                time.sleep(0.02)
+                time.sleep(0.05)
             elapsed = time.perf_counter() - started
+            cpu_after = _by_service(sup, broker.pid)
             texts: dict[str, str] = {}
             failed: dict[str, str] = {}
             for url, pid in urls.items():
@@ -131,7 +166,10 @@ def run_pipeline(pages: dict[str, bytes], claims: bool, workers: int = 0) -> dic
                     texts[pid] = body["text"]
                 else:
                     failed[pid] = body.get("reason", "missing")
-        return {"seconds": elapsed, "stored": len(texts), "failed": failed,
+        usage = {name: {"cpu_seconds": round(cpu_after[name][0] - cpu_before[name][0], 2),
+                        "rss_mb": round(cpu_after[name][1] / 2**20)}
+                 for name in cpu_after if name in cpu_before}
+        return {"seconds": elapsed, "stored": len(texts), "failed": failed, "usage": usage,
                 "accounted": len(texts) + len(failed), "texts": texts,
                 "claims": stats.get("claims", 0)}
     finally:
@@ -160,5 +198,5 @@ def run(folder: Path) -> dict[str, Any]:
             "ratio_vs_trafilatura": round(rate / results["trafilatura"]["pages_per_s"], 3),
             "accounted": out["accounted"], "stored": out["stored"], "failed": out["failed"],
             "f1": round(scores.f1, 4), "precision": round(scores.precision, 4),
-            "recall": round(scores.recall, 4), "claims": out["claims"]}
+            "recall": round(scores.recall, 4), "claims": out["claims"], "usage": out["usage"]}
     return results
