@@ -1,33 +1,60 @@
-"""`python -m newswire.bench --data ../shared/data [--only pipeline,...]`"""
+"""`make bench` = `python -m newswire.bench --data ../shared/data`.
+
+Each figure is a ratio against a reference measured in the same run on this machine.
+Results are printed as JSON and written to .newswire/bench.json; docs/benchmarks.md records
+them.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 import orjson
+
+SECTIONS = ("extraction", "claims", "pipeline")
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="newswire-bench")
-    p.add_argument("--data", type=Path, required=True, help="folder holding aeb-dev/ etc.")
-    p.add_argument("--only", default="pipeline", help="comma-separated: pipeline")
+    p.add_argument("--data", type=Path, required=True, help="folder holding aeb-dev/, polnear/")
+    p.add_argument("--only", default=",".join(SECTIONS),
+                   help=f"comma-separated subset of {','.join(SECTIONS)}")
     p.add_argument("--out", type=Path, default=Path(".newswire/bench.json"))
     args = p.parse_args(argv)
-    if not (args.data / "aeb-dev").is_dir():
+    aeb = args.data / "aeb-dev"
+    if not aeb.is_dir():
         print(f"no aeb-dev/ under {args.data}", file=sys.stderr)
         return 2
-    results: dict[str, object] = {}
     wanted = set(args.only.split(","))
+    results: dict[str, Any] = {}
+    if "extraction" in wanted:
+        from newswire.bench import extraction
+
+        results["extraction"] = extraction.run(aeb)
+        print(orjson.dumps({"extraction": results["extraction"]}).decode(), flush=True)
+    if "claims" in wanted:
+        import io
+
+        from services.extract.claims.evaluate import evaluate_speed
+
+        results["claims"] = evaluate_speed(args.data / "polnear/dev/text", aeb / "html",
+                                           out=io.StringIO())
+        results["claims"]["ratio_vs_trafilatura"] = round(
+            results["claims"]["claims_articles_per_s"]
+            / results["claims"]["trafilatura_pages_per_s"], 3)
+        print(orjson.dumps({"claims": results["claims"]}).decode(), flush=True)
     if "pipeline" in wanted:
         from newswire.bench import pipeline
 
-        results["pipeline"] = pipeline.run(args.data / "aeb-dev")
+        results["pipeline"] = pipeline.run(aeb)
+        print(orjson.dumps({"pipeline": results["pipeline"]}).decode(), flush=True)
     text = orjson.dumps(results, option=orjson.OPT_INDENT_2).decode()
-    print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
+    print(f"written to {args.out}", file=sys.stderr)
     return 0
 
 
