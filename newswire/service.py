@@ -18,6 +18,7 @@ from prometheus_client import CollectorRegistry
 
 from newswire.faustapp import create_faust_app
 from newswire.kafka import ensure_topics
+from newswire.logs import logging_config
 from newswire.metrics import StageMetrics
 from newswire.settings import Settings
 from newswire.stage import Stage
@@ -91,5 +92,6 @@ class ServiceRuntime:
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         worker = faust.Worker(self.app, _Lifespan(self), loglevel=self.settings.log_level,
+                              logging_config=logging_config(self.settings.log_level),
                               quiet=True, loop=loop)
         worker.execute_from_commandline()

@@ -15,6 +15,7 @@ import asyncio
 import logging
 import time
 import traceback
+from contextvars import ContextVar
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,14 +23,18 @@ import faust
 from aiokafka.errors import KafkaError
 from faust.types import EventT
 
+from newswire import tracing
 from newswire.errors import NewswireError, Permanent, Retriable
 from newswire.events import Event, Failure, cloudevent_headers, encode
+from newswire.logs import annotate, log_context
 from newswire.metrics import StageMetrics
 from newswire.topics import Topics
 
 __all__ = ["Handler", "Stage", "failure_headers"]
 
 log = logging.getLogger(__name__)
+# The traceparent of the record being processed, put on every event published for it.
+_traceparent: ContextVar[str | None] = ContextVar("newswire_traceparent", default=None)
 
 Handler = Callable[[EventT], Awaitable[None]]
 
@@ -81,6 +86,9 @@ class Stage:
     async def publish_encoded(self, topic: str, key: str, value: bytes,
                               headers: dict[str, bytes]) -> None:
         """Same as publish, for an event already encoded (by a parser process)."""
+        current = _traceparent.get()
+        if current:
+            headers = {**headers, "traceparent": current.encode()}
         fut = await self.topic(topic).send(key=key.encode(), value=value, headers=headers)
         await fut
         self.metrics.produced.labels(self.name).inc()
@@ -92,14 +100,17 @@ class Stage:
             submitted_url=submitted_url or url or "", url=url, stage=self.name,  # type: ignore[arg-type]
             reason=exc.reason, detail=exc.detail[:2000], topic=message.topic,
             partition=message.partition, offset=message.offset)
+        headers = failure_headers(failure, exc)
+        current = _traceparent.get()
+        if current:
+            headers["traceparent"] = current.encode()
         fut = await self.topic(Topics.dlq(message.topic)).send(
-            key=message.key, value=message.value, headers=failure_headers(failure, exc))
+            key=message.key, value=message.value, headers=headers)
         await fut
         self.metrics.dlq.labels(self.name, exc.reason).inc()
         self.metrics.events.labels(self.name, "failed", exc.reason).inc()
-        log.warning("stage=%s topic=%s partition=%s offset=%s url=%s reason=%s detail=%s",
-                    self.name, message.topic, message.partition, message.offset, url,
-                    exc.reason, exc.detail[:300])
+        annotate(url=url, reason=exc.reason)
+        log.warning("dead-lettered: %s: %s", exc.reason, exc.detail[:300])
 
     def agent(self, source: str, handler: Handler, *, concurrency: int = 1) -> None:
         """Register a Faust agent running ``handler`` on every record of ``source``.
@@ -125,6 +136,24 @@ class Stage:
         return True
 
     async def handle(self, event: EventT, handler: Handler) -> None:
+        message = event.message
+        headers = dict(message.headers or [])
+        parent = headers.get("traceparent")
+        parent_str = parent.decode("ascii", "replace") if isinstance(parent, bytes) else None
+        attributes = {"newswire.stage": self.name, "messaging.destination.name": message.topic,
+                      "messaging.kafka.partition": message.partition,
+                      "messaging.kafka.offset": message.offset}
+        with tracing.span(f"newswire.{self.name}", parent_str, attributes) as current:
+            token = _traceparent.set(current)
+            try:
+                with log_context(stage=self.name, topic=message.topic,
+                                 partition=message.partition, offset=message.offset,
+                                 trace_id=tracing.trace_id_of(current)):
+                    await self._handle(event, handler)
+            finally:
+                _traceparent.reset(token)
+
+    async def _handle(self, event: EventT, handler: Handler) -> None:
         self.metrics.consumed.labels(self.name).inc()
         timestamp = event.message.timestamp
         if timestamp:
@@ -137,6 +166,7 @@ class Stage:
                 try:
                     await handler(event)
                     self.metrics.events.labels(self.name, "ok", "none").inc()
+                    log.info("processed in %.3fs", time.perf_counter() - started)
                     return
                 except (Retriable, KafkaError) as exc:
                     reason = exc.reason if isinstance(exc, Retriable) else "kafka_error"

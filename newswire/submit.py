@@ -11,6 +11,7 @@ from newswire.events import UrlSubmitted, cloudevent_headers, encode
 from newswire.kafka import make_producer
 from newswire.settings import Settings
 from newswire.topics import Topics
+from newswire.tracing import new_traceparent
 from newswire.urls import canonicalize, domain_key
 
 __all__ = ["SubmitResult", "submit_urls"]
@@ -46,7 +47,8 @@ async def submit_urls(settings: Settings, urls: Iterable[str], *, refresh: bool 
         futures = [
             await producer.send(
                 topic, key=domain_key(ev.url).encode(), value=encode(ev),
-                headers=list(cloudevent_headers(ev, "newswire/submit").items()))
+                headers=[*cloudevent_headers(ev, "newswire/submit").items(),
+                         ("traceparent", new_traceparent().encode())])
             for ev in events
         ]
         for ev, fut in zip(events, futures, strict=True):

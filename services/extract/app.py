@@ -13,6 +13,7 @@ import functools
 from faust.types import EventT
 from prometheus_client import Histogram
 
+from newswire.logs import annotate
 from newswire.service import ServiceRuntime
 from newswire.settings import Settings
 from newswire.stage import Stage
@@ -54,6 +55,7 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
     async def handle_page(event: EventT) -> None:
         out: Output = await get_pool().run(extract_record, event.message.value,
                                            budget=cfg.budget_seconds)
+        annotate(article_id=out.key, url=out.url)
         words.observe(out.words)
         await rt.stage.publish_encoded(rt.topics.article_extracted, out.key, out.value,
                                        out.headers)
@@ -62,6 +64,7 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
         out: Output = await get_pool().run(
             enrich_record, event.message.value, cfg.claims_budget_seconds, cfg.claims_enabled,
             budget=cfg.claims_budget_seconds + 5)
+        annotate(article_id=out.key, url=out.url)
         claims_hist.observe(out.claims)
         await claims_stage.publish_encoded(rt.topics.article_enriched, out.key, out.value,
                                            out.headers)

@@ -31,6 +31,7 @@ class Output:
     key: str
     value: bytes
     headers: dict[str, bytes]
+    url: str = ""
     words: int = 0
     claims: int = 0
 
@@ -75,7 +76,7 @@ def extract_record(value: bytes | None) -> Output:
         content_hash=hashlib.sha256(article.text.encode("utf-8")).hexdigest(),
         metadata={k: data.get(k) for k in _META_KEYS})
     return Output(event.article_id, encode(event), cloudevent_headers(event, "newswire/extract"),
-                  words=int(data.get("word_count") or 0))
+                  url=event.url, words=int(data.get("word_count") or 0))
 
 
 def enrich_record(value: bytes | None, budget: float, claims_enabled: bool) -> Output:
@@ -91,7 +92,7 @@ def enrich_record(value: bytes | None, budget: float, claims_enabled: bool) -> O
     fields = article.model_dump(exclude={"event_id", "occurred_at"})
     event = ArticleEnriched(**fields, claims=claims, claims_partial=partial)
     return Output(event.article_id, encode(event), cloudevent_headers(event, "newswire/claims"),
-                  claims=len(claims))
+                  url=event.url, claims=len(claims))
 
 
 def warm_up(claims: bool) -> None:
