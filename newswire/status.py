@@ -107,3 +107,37 @@ def format_status(status: dict[str, Any]) -> str:
     if status.get("broker_error"):
         lines.append(f"broker {status['broker']}: {status['broker_error']}")
     return "\n".join(lines)
+
+
+def _table(status: dict[str, Any], previous: dict[str, Any] | None, interval: float) -> Any:
+    from rich.table import Table
+
+    table = Table(title=f"newswire — broker {status['broker']}", expand=False)
+    for column in ("stage", "up", "rate/s", "consumed", "ok", "failed", "dlq", "lag"):
+        table.add_column(column, justify="left" if column in ("stage", "up") else "right")
+    for name, s in status["services"].items():
+        before = (previous or {}).get("services", {}).get(name, {})
+        rate = (s.get("consumed", 0) - before.get("consumed", s.get("consumed", 0))) / interval
+        table.add_row(name, "[green]yes" if s.get("up") else "[red]no", f"{rate:.1f}",
+                      str(int(s.get("consumed", 0))), str(int(s.get("ok", 0))),
+                      str(int(s.get("failed", 0))), str(int(s.get("dlq", 0))),
+                      str(s.get("lag", "-")))
+    store = status.get("store") or {}
+    table.caption = (f"store: {store.get('articles', '-')} articles, "
+                     f"{store.get('failures', '-')} failures, {store.get('claims', '-')} claims")
+    return table
+
+
+async def watch(settings: Settings, interval: float = 2.0) -> None:
+    """A live terminal table of the stages (Ctrl-C to quit)."""
+    import asyncio
+
+    from rich.live import Live
+
+    previous = None
+    status = await collect_status(settings)
+    with Live(_table(status, None, interval), refresh_per_second=4) as live:
+        while True:
+            await asyncio.sleep(interval)
+            previous, status = status, await collect_status(settings)
+            live.update(_table(status, previous, interval))
