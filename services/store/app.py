@@ -13,10 +13,11 @@ from faust.types import EventT
 
 from newswire.events import ArticleEnriched, Failure, decode
 from newswire.kafka import wait_for_broker
+from newswire.logs import annotate
 from newswire.service import ServiceRuntime
 from newswire.settings import Settings
 from newswire.web import health_routes, start_site
-from services.store.api import api_routes
+from services.store.api import api_routes, errors_middleware
 from services.store.db import Store
 
 __all__ = ["create_runtime", "failure_from_record", "main"]
@@ -59,6 +60,7 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
 
     async def handle_article(event: EventT) -> None:
         article = decode(ArticleEnriched, event.message.value)
+        annotate(article_id=article.article_id, url=article.url)
         await asyncio.to_thread(store.upsert_article, article)
 
     async def handle_dlq(event: EventT) -> None:
@@ -73,7 +75,7 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
             rt.stage.agent(topic, handle_dlq, concurrency=1)
 
     # The query API, on its own port, with the same health endpoints.
-    api = web.Application(client_max_size=1024 * 1024)
+    api = web.Application(client_max_size=1024 * 1024, middlewares=[errors_middleware])
     api.add_routes(api_routes(store))
     broker_seen = {"at": 0.0}
 

@@ -21,20 +21,48 @@ import orjson
 
 from newswire.errors import StoreUnavailable
 from newswire.events import ArticleEnriched, Failure
-from newswire.urls import canonicalize
+from newswire.urls import canonicalize, domain_key
 from services.store.migrations import MIGRATIONS
+from services.store.text import (
+    DUPLICATE_JACCARD,
+    estimate_jaccard,
+    padded,
+    quote_shingles,
+    quotes_match,
+    resolve_speakers,
+    sketch,
+    speaker_key,
+    speaker_name,
+    tokens,
+)
 
-__all__ = ["Store", "open_store"]
+__all__ = ["Store", "open_store", "utc_timestamp"]
 
 _ARTICLE_COLUMNS = ("id, url, canonical_url, final_url, submitted_url, title, text, author, "
                     "published, language, site, fetched_at, content_hash, version, metadata, "
-                    "claims_partial, stored_at")
+                    "claims_partial, stored_at, domain")
 _CLAIM_COLUMNS = ("kind, text, start_offset, end_offset, direct, speaker, speaker_start, "
                   "speaker_end, cue, checkworthiness, type")
+_CLAIM_COLUMNS_C = ", ".join(f"c.{c.strip()}" for c in _CLAIM_COLUMNS.split(","))
+_CLAIM_EXTRA = ("speaker_resolved, speaker_name, speaker_norm, speaker_key, text_norm, "
+                "n_shingles, seen_at")
+# PostgreSQL advisory lock ids: one for migrations, one serialising article writes (linking
+# reads other articles' rows, so two writers must not miss each other's uncommitted claims).
+_MIGRATION_LOCK = 7_341_001
+_WRITE_LOCK = 7_341_002
+STORY_JACCARD = 0.3
+MIN_DUPLICATE_SHINGLES = 20
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
+
+
+def utc_timestamp(moment: datetime) -> str:
+    """A UTC timestamp with a fixed shape, so text order is time order (for keysets)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class Store:
@@ -75,7 +103,7 @@ class Store:
                     self._migrate_locked()
                 cur = self._conn.cursor()
                 if transaction:
-                    cur.execute("BEGIN")
+                    self._begin(cur, _WRITE_LOCK)
                 try:
                     yield cur
                     if transaction:
@@ -120,22 +148,37 @@ class Store:
             pass
         return self.schema_version()
 
+    def _begin(self, cur: Any, lock: int | None = None) -> None:
+        """Start a write transaction. SQLite takes its write lock at once (no upgrade
+        deadlocks between store processes); PostgreSQL takes the given advisory lock, so
+        writers that read and then link across articles see each other's rows."""
+        if self.dialect == "sqlite":
+            cur.execute("BEGIN IMMEDIATE")
+            return
+        cur.execute("BEGIN")
+        if lock is not None:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
+
     def _migrate_locked(self) -> None:
         cur = self._conn.cursor()
         cur.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
                     "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
-        cur.execute("SELECT version FROM schema_migrations")
-        applied = {row[0] for row in cur.fetchall()}
         for version, name, statements in MIGRATIONS:
-            if version in applied:
-                continue
-            cur.execute("BEGIN")
+            self._begin(cur, _MIGRATION_LOCK)
             try:
-                for statement in statements:
-                    sql = statement if isinstance(statement, str) else statement[self.dialect]
-                    cur.execute(sql)
-                cur.execute(self._sql("INSERT INTO schema_migrations VALUES (?, ?, ?)"),
-                            (version, name, _now()))
+                cur.execute(self._sql("SELECT 1 FROM schema_migrations WHERE version = ?"),
+                            (version,))
+                if cur.fetchone() is None:  # checked under the lock: one process applies it
+                    for statement in statements:
+                        if callable(statement):
+                            statement(self, cur)
+                            continue
+                        sql = statement if isinstance(statement, str) \
+                            else statement[self.dialect]
+                        if sql:
+                            cur.execute(sql)
+                    cur.execute(self._sql("INSERT INTO schema_migrations VALUES (?, ?, ?)"),
+                                (version, name, _now()))
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")
@@ -150,7 +193,11 @@ class Store:
     # -- writes -----------------------------------------------------------------------------
     def upsert_article(self, article: ArticleEnriched) -> bool:
         """Store an article and its claims. Idempotent: replaying the same event changes
-        nothing. Returns True when something new was written (new article or new version)."""
+        nothing. Returns True when something new was written (new article or new version).
+
+        A new version also re-derives everything computed from the content, in the same
+        transaction: the search index, the claims' speakers and fingerprints, the near-duplicate
+        check, corroboration links and the article's story (see ``_derive``)."""
         with self._cursor(transaction=True) as cur:
             cur.execute(self._sql("SELECT content_hash, version FROM articles WHERE id = ?"),
                         (article.article_id,))
@@ -171,25 +218,197 @@ class Store:
                 article.submitted_url, article.title, article.text, article.author,
                 article.published, article.language, article.site,
                 article.fetched_at.isoformat(), article.content_hash, version,
-                orjson.dumps(article.metadata).decode(), int(article.claims_partial), _now())
-            updates = ", ".join(f"{c.strip()} = excluded.{c.strip()}"
-                                for c in _ARTICLE_COLUMNS.split(",")[1:])
+                orjson.dumps(article.metadata).decode(), int(article.claims_partial), _now(),
+                domain_key(article.canonical_url))
+            names = [c.strip() for c in _ARTICLE_COLUMNS.split(",")]
+            updates = ", ".join(f"{c} = excluded.{c}" for c in names[1:])
             cur.execute(self._sql(
-                f"INSERT INTO articles ({_ARTICLE_COLUMNS}) VALUES ({', '.join('?' * 17)}) "
+                f"INSERT INTO articles ({_ARTICLE_COLUMNS}) VALUES ({', '.join('?' * len(names))}) "
                 f"ON CONFLICT (id) DO UPDATE SET {updates}"), values)
-            cur.execute(self._sql("DELETE FROM claims WHERE article_id = ?"),
-                        (article.article_id,))
-            rows = [(article.article_id, i, c.get("kind", "statement"), c.get("text", ""),
-                     c.get("start", 0), c.get("end", 0), int(bool(c.get("direct"))),
-                     c.get("speaker"), c.get("speaker_start"), c.get("speaker_end"),
-                     c.get("cue"), float(c.get("checkworthiness", 0.0)), c.get("type"))
-                    for i, c in enumerate(article.claims)]
-            if rows:
-                cur.executemany(self._sql(
-                    f"INSERT INTO claims (article_id, idx, {_CLAIM_COLUMNS}) "
-                    f"VALUES ({', '.join('?' * 13)})"), rows)
+            self._write_claims(cur, article.article_id, article.claims,
+                               utc_timestamp(article.fetched_at))
+            self._derive(cur, article.article_id)
             self._link_urls(cur, article)
             return True
+
+    def _write_claims(self, cur: Any, article_id: str, claims: list[dict[str, Any]],
+                      seen_at: str) -> None:
+        cur.execute(self._sql("DELETE FROM claims WHERE article_id = ?"), (article_id,))
+        resolved = resolve_speakers(claims)
+        rows = []
+        for i, (c, speaker) in enumerate(zip(claims, resolved, strict=True)):
+            text = str(c.get("text") or "")
+            key = speaker_key(speaker)
+            n_shingles = len(quote_shingles(text)) if key else 0
+            rows.append((
+                article_id, i, c.get("kind", "statement"), text, c.get("start", 0),
+                c.get("end", 0), int(bool(c.get("direct"))), c.get("speaker"),
+                c.get("speaker_start"), c.get("speaker_end"), c.get("cue"),
+                float(c.get("checkworthiness", 0.0)), c.get("type"), speaker,
+                speaker_name(speaker), padded(tokens(speaker)) if speaker else None, key,
+                padded(tokens(text, 2000)), n_shingles, seen_at))
+        if rows:
+            cur.executemany(self._sql(
+                f"INSERT INTO claims (article_id, idx, {_CLAIM_COLUMNS}, {_CLAIM_EXTRA}) "
+                f"VALUES ({', '.join('?' * 20)})"), rows)
+
+    def _derive(self, cur: Any, article_id: str) -> None:
+        """Everything computed from an article's stored content, recomputed from scratch.
+
+        1. Search: PostgreSQL's generated ``tsv`` column updates itself; the SQLite FTS5 row
+           (rowid = the article's rowid) is replaced.
+        2. Near-duplicates (syndicated wire copy): the body's bottom-k sketch is compared with
+           the articles that share sketch hashes; Jaccard >= DUPLICATE_JACCARD marks this
+           article ``duplicate_of`` the earliest such article (its root). A duplicate takes no
+           part in corroboration: copies of one text are not independent confirmation.
+        3. Corroboration: each attributed quote's fingerprint is compared with the quotes of
+           the same speaker key (surname) already stored; matches from articles on a
+           different registrable domain (``newswire.urls.domain_key``) are linked in both
+           directions in ``claim_links``.
+        4. Stories: an article joins the story of every article it is linked to by
+           corroboration, duplication or body similarity >= STORY_JACCARD; stories that it
+           connects are merged (the smallest story id survives). Stories only grow online;
+           a new version never splits one.
+        """
+        cur.execute(self._sql(
+            "SELECT title, text, domain, story_id, rowid FROM articles WHERE id = ?"
+            if self.dialect == "sqlite" else
+            "SELECT title, text, domain, story_id, 0 FROM articles WHERE id = ?"), (article_id,))
+        title, text, domain, story_id, rowid = cur.fetchone()
+        for table, column in (("quote_shingles", "article_id"), ("claim_links", "article_id"),
+                              ("claim_links", "other_article_id"),
+                              ("article_sketch", "article_id")):
+            cur.execute(self._sql(f"DELETE FROM {table} WHERE {column} = ?"), (article_id,))
+        if self.dialect == "sqlite":
+            cur.execute("DELETE FROM articles_fts WHERE rowid = ?", (rowid,))
+            cur.execute("INSERT INTO articles_fts (rowid, article_id, title, body) "
+                        "VALUES (?, ?, ?, ?)", (rowid, article_id, title or "", text))
+
+        # 2. near-duplicates
+        hashes = sketch(text)
+        similar: dict[str, float] = {}
+        duplicate_of, duplicate_sim = None, None
+        if hashes:
+            cur.execute(self._sql(
+                f"SELECT article_id, COUNT(*) FROM article_sketch WHERE hash IN "
+                f"({', '.join('?' * len(hashes))}) GROUP BY article_id "
+                f"HAVING COUNT(*) >= ? ORDER BY COUNT(*) DESC LIMIT 50"), (*hashes, 4))
+            candidates = [r[0] for r in cur.fetchall()]
+            if candidates:
+                marks = ", ".join("?" * len(candidates))
+                cur.execute(self._sql(f"SELECT article_id, hash FROM article_sketch "
+                                      f"WHERE article_id IN ({marks})"), candidates)
+                their: dict[str, list[int]] = {}
+                for other, h in cur.fetchall():
+                    their.setdefault(other, []).append(h)
+                cur.execute(self._sql(f"SELECT id, duplicate_of, stored_at FROM articles "
+                                      f"WHERE id IN ({marks}) ORDER BY stored_at, id"),
+                            candidates)
+                for other, other_dup, _ in cur.fetchall():
+                    sim = estimate_jaccard(hashes, sorted(their.get(other, [])))
+                    if sim >= STORY_JACCARD:
+                        similar[other] = sim
+                    root = other_dup or other
+                    if (duplicate_of is None and sim >= DUPLICATE_JACCARD
+                            and len(hashes) >= MIN_DUPLICATE_SHINGLES and root != article_id
+                            and other_dup != article_id):
+                        duplicate_of, duplicate_sim = root, round(sim, 4)
+            cur.executemany(self._sql("INSERT INTO article_sketch VALUES (?, ?)"),
+                            [(h, article_id) for h in hashes])
+        cur.execute(self._sql(
+            "UPDATE articles SET duplicate_of = ?, duplicate_similarity = ? WHERE id = ?"),
+            (duplicate_of, duplicate_sim, article_id))
+
+        # 3. corroboration
+        linked: set[str] = set()
+        if duplicate_of is None:
+            linked = self._corroborate(cur, article_id, domain)
+
+        # 4. stories
+        neighbours = linked | set(similar) | ({duplicate_of} if duplicate_of else set())
+        self._join_story(cur, article_id, story_id, neighbours)
+
+    def _corroborate(self, cur: Any, article_id: str, domain: str | None) -> set[str]:
+        cur.execute(self._sql(
+            "SELECT idx, text, speaker_key FROM claims WHERE article_id = ? "
+            "AND speaker_key IS NOT NULL AND n_shingles > 0"), (article_id,))
+        quotes = [(idx, quote_shingles(text), key) for idx, text, key in cur.fetchall()]
+        links: list[tuple[Any, ...]] = []
+        for idx, shingles, key in quotes:
+            cur.execute(self._sql(
+                f"SELECT q.article_id, q.idx, COUNT(*), c.n_shingles, a.domain "
+                f"FROM quote_shingles q JOIN claims c ON c.article_id = q.article_id "
+                f"AND c.idx = q.idx JOIN articles a ON a.id = q.article_id "
+                f"WHERE q.speaker_key = ? AND q.shingle IN ({', '.join('?' * len(shingles))}) "
+                f"AND q.article_id <> ? GROUP BY q.article_id, q.idx, c.n_shingles, a.domain"),
+                (key, *shingles, article_id))
+            for other, other_idx, shared, other_size, other_domain in cur.fetchall():
+                if domain is not None and other_domain == domain:
+                    continue  # one outlet repeating itself is not corroboration
+                sim = quotes_match(int(shared), len(shingles), int(other_size))
+                if sim is not None:
+                    links.append((article_id, idx, other, other_idx, sim))
+                    links.append((other, other_idx, article_id, idx, sim))
+        if links:
+            cur.executemany(self._sql(
+                "INSERT INTO claim_links VALUES (?, ?, ?, ?, ?) ON CONFLICT "
+                "(article_id, idx, other_article_id, other_idx) DO NOTHING"), links)
+        rows = [(key, h, article_id, idx) for idx, shingles, key in quotes for h in shingles]
+        if rows:
+            cur.executemany(self._sql(
+                "INSERT INTO quote_shingles VALUES (?, ?, ?, ?) ON CONFLICT "
+                "(speaker_key, shingle, article_id, idx) DO NOTHING"), rows)
+        return {link[2] for link in links if link[0] == article_id}
+
+    def _join_story(self, cur: Any, article_id: str, current: str | None,
+                    neighbours: set[str]) -> None:
+        ids = {current} if current else set()
+        if neighbours:
+            cur.execute(self._sql(
+                f"SELECT DISTINCT story_id FROM articles WHERE id IN "
+                f"({', '.join('?' * len(neighbours))}) AND story_id IS NOT NULL"),
+                sorted(neighbours))
+            ids |= {r[0] for r in cur.fetchall()}
+        target = min(ids) if ids else article_id
+        merged = sorted(ids - {target})
+        cur.execute(self._sql("UPDATE articles SET story_id = ? WHERE id = ?"),
+                    (target, article_id))
+        if merged:
+            marks = ", ".join("?" * len(merged))
+            cur.execute(self._sql(f"UPDATE articles SET story_id = ? WHERE story_id IN ({marks})"),
+                        (target, *merged))
+            cur.execute(self._sql(f"DELETE FROM stories WHERE id IN ({marks})"), merged)
+        cur.execute(self._sql(
+            "SELECT COUNT(*), COUNT(DISTINCT domain) FROM articles WHERE story_id = ?"),
+            (target,))
+        count, sites = cur.fetchone()
+        cur.execute(self._sql(
+            "SELECT title FROM articles WHERE story_id = ? ORDER BY stored_at, id LIMIT 1"),
+            (target,))
+        title = cur.fetchone()[0]
+        cur.execute(self._sql(
+            "INSERT INTO stories VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+            "title = excluded.title, article_count = excluded.article_count, "
+            "site_count = excluded.site_count, updated_at = excluded.updated_at"),
+            (target, title, int(count), int(sites), _now()))
+
+    def reindex_all(self, cur: Any) -> None:
+        """Re-derive claims' columns and every derived table for all stored articles, oldest
+        first (migration 2's backfill; also safe to run again)."""
+        cur.execute("SELECT id, canonical_url, fetched_at FROM articles ORDER BY stored_at, id")
+        for article_id, canonical_url, fetched_at in cur.fetchall():
+            cur.execute(self._sql("UPDATE articles SET domain = ? WHERE id = ?"),
+                        (domain_key(canonical_url), article_id))
+            cur.execute(self._sql(
+                "SELECT kind, text, start_offset, end_offset, direct, speaker, speaker_start, "
+                "speaker_end, cue, checkworthiness, type FROM claims WHERE article_id = ? "
+                "ORDER BY idx"), (article_id,))
+            claims = [dict(zip(("kind", "text", "start", "end", "direct", "speaker",
+                                "speaker_start", "speaker_end", "cue", "checkworthiness",
+                                "type"), r, strict=True)) for r in cur.fetchall()]
+            self._write_claims(cur, article_id, claims,
+                               utc_timestamp(datetime.fromisoformat(fetched_at)))
+            self._derive(cur, article_id)
 
     def _link_urls(self, cur: Any, article: ArticleEnriched) -> None:
         urls = {article.url, article.canonical_url}
@@ -220,30 +439,183 @@ class Store:
     # -- reads ------------------------------------------------------------------------------
     def article(self, article_id: str) -> dict[str, Any] | None:
         with self._cursor() as cur:
-            cur.execute(self._sql(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = ?"),
-                        (article_id,))
+            cur.execute(self._sql(
+                f"SELECT {_ARTICLE_COLUMNS}, duplicate_of, duplicate_similarity, story_id "
+                f"FROM articles WHERE id = ?"), (article_id,))
             row = cur.fetchone()
             if row is None:
                 return None
             names = [c.strip() for c in _ARTICLE_COLUMNS.split(",")]
-            art = dict(zip(names, row, strict=True))
+            art = dict(zip([*names, "duplicate_of", "duplicate_similarity", "story_id"], row,
+                           strict=True))
             art["metadata"] = orjson.loads(art["metadata"])
             art["claims_partial"] = bool(art["claims_partial"])
-            art["claims"] = self._claims(cur, article_id)
+            art["claims"] = self._claims(cur, "c.article_id = ?", [article_id], "c.idx", None)
+            cur.execute(self._sql("SELECT id, url FROM articles WHERE duplicate_of = ? "
+                                  "ORDER BY stored_at, id LIMIT 100"), (article_id,))
+            art["duplicates"] = [{"id": r[0], "url": r[1]} for r in cur.fetchall()]
             return art
 
-    def _claims(self, cur: Any, article_id: str) -> list[dict[str, Any]]:
+    def article_exists(self, article_id: str) -> bool:
+        with self._cursor() as cur:
+            cur.execute(self._sql("SELECT 1 FROM articles WHERE id = ?"), (article_id,))
+            return cur.fetchone() is not None
+
+    def _claims(self, cur: Any, where: str, params: list[Any], order: str,
+                limit: int | None) -> list[dict[str, Any]]:
+        """Claims (with their article and corroborating articles) matching a WHERE clause."""
         cur.execute(self._sql(
-            f"SELECT {_CLAIM_COLUMNS} FROM claims WHERE article_id = ? ORDER BY idx"),
-            (article_id,))
+            f"SELECT c.article_id, c.idx, {_CLAIM_COLUMNS_C}, c.speaker_resolved, "
+            f"c.speaker_name, c.seen_at, a.url, a.title, a.domain FROM claims c "
+            f"JOIN articles a ON a.id = c.article_id WHERE {where} ORDER BY {order}"
+            + (" LIMIT ?" if limit is not None else "")),
+            [*params, limit] if limit is not None else params)
         out = []
-        for (kind, text, start, end, direct, speaker, s_start, s_end, cue, score,
-             ctype) in cur.fetchall():
-            out.append({"kind": kind, "text": text, "start": start, "end": end,
-                        "direct": bool(direct), "speaker": speaker, "speaker_start": s_start,
-                        "speaker_end": s_end, "cue": cue, "checkworthiness": score,
-                        "type": ctype})
+        for (aid, idx, kind, text, start, end, direct, mention, s_start, s_end, cue, score,
+             ctype, resolved, name, seen_at, url, title, domain) in cur.fetchall():
+            out.append({
+                "article_id": aid, "index": idx, "kind": kind, "text": text, "start": start,
+                "end": end, "direct": bool(direct), "speaker": resolved or mention,
+                "speaker_name": name, "speaker_mention": mention, "speaker_start": s_start,
+                "speaker_end": s_end, "cue": cue, "checkworthiness": score, "type": ctype,
+                "seen_at": seen_at, "article_url": url, "article_title": title, "site": domain,
+                "corroborated_by": []})
+        if out:
+            by_key = {(c["article_id"], c["index"]): c for c in out}
+            ids = sorted({c["article_id"] for c in out})
+            cur.execute(self._sql(
+                f"SELECT l.article_id, l.idx, l.other_article_id, l.other_idx, l.similarity, "
+                f"a.url, a.domain FROM claim_links l JOIN articles a "
+                f"ON a.id = l.other_article_id WHERE l.article_id IN "
+                f"({', '.join('?' * len(ids))}) ORDER BY l.other_article_id, l.other_idx"), ids)
+            for aid, idx, other, other_idx, sim, url, domain in cur.fetchall():
+                claim = by_key.get((aid, idx))
+                if claim is not None:
+                    claim["corroborated_by"].append({
+                        "article_id": other, "url": url, "claim_index": other_idx,
+                        "site": domain, "similarity": sim})
         return out
+
+    def article_claims(self, article_id: str, after: int | None, limit: int
+                       ) -> list[dict[str, Any]]:
+        """One article's claims in text order, ``limit`` of them after claim index ``after``."""
+        with self._cursor() as cur:
+            return self._claims(cur, "c.article_id = ? AND c.idx > ?",
+                                [article_id, -1 if after is None else after], "c.idx", limit)
+
+    def find_claims(self, *, speaker: str | None = None, q: str | None = None,
+                    since: str | None = None, kind: str | None = None,
+                    after: tuple[str, str, int] | None = None, limit: int = 50
+                    ) -> list[dict[str, Any]]:
+        """Claims, newest first (by when their article was fetched). ``speaker`` matches
+        every word of it against the resolved speaker's words ("trump" finds "Donald J.
+        Trump"); ``q`` matches every word against the claim's words; ``since`` is a
+        ``seen_at`` timestamp; ``after`` is the (seen_at, article_id, index) keyset."""
+        where, params = ["1 = 1"], []
+        for word in tokens(speaker or "", 16):
+            where.append("c.speaker_norm LIKE ?")
+            params.append(f"% {word} %")
+        for word in tokens(q or "", 16):
+            where.append("c.text_norm LIKE ?")
+            params.append(f"% {word} %")
+        if since is not None:
+            where.append("c.seen_at >= ?")
+            params.append(since)
+        if kind is not None:
+            where.append("c.kind = ?")
+            params.append(kind)
+        if after is not None:
+            where.append("(c.seen_at < ? OR (c.seen_at = ? AND (c.article_id > ? OR "
+                         "(c.article_id = ? AND c.idx > ?))))")
+            params += [after[0], after[0], after[1], after[1], after[2]]
+        with self._cursor() as cur:
+            return self._claims(cur, " AND ".join(where), params,
+                                "c.seen_at DESC, c.article_id, c.idx", limit)
+
+    def search(self, query_words: list[str], after: tuple[float, str] | None, limit: int
+               ) -> list[dict[str, Any]]:
+        """Ranked full-text search (every word must match, stemmed), one row per article:
+        PostgreSQL ``ts_rank_cd`` over the weighted ``tsv`` (title A, body B); SQLite FTS5
+        ``bm25`` with the title weighted 10:1. Keyset: (rank, id) after ``after``."""
+        if not query_words:
+            return []
+        with self._cursor() as cur:
+            if self.dialect == "postgresql":
+                rank = "ts_rank_cd(a.tsv, query)::float8"  # exact round trip in cursors
+                sql = (f"SELECT a.id, {rank} AS rank FROM articles a, "
+                       f"plainto_tsquery('english', %s) query WHERE a.tsv @@ query")
+                params: list[Any] = [" ".join(query_words)]
+                if after is not None:
+                    sql += f" AND ({rank} < %s OR ({rank} = %s AND a.id > %s))"
+                    params += [after[0], after[0], after[1]]
+                sql += " ORDER BY rank DESC, a.id LIMIT %s"
+            else:
+                sql = ("SELECT article_id, rank FROM (SELECT article_id, "
+                       "-bm25(articles_fts, 0.0, 10.0, 1.0) AS rank FROM articles_fts "
+                       "WHERE articles_fts MATCH ?)")
+                params = [" ".join(f'"{w}"' for w in query_words)]
+                if after is not None:
+                    sql += " WHERE rank < ? OR (rank = ? AND article_id > ?)"
+                    params += [after[0], after[0], after[1]]
+                sql += " ORDER BY rank DESC, article_id LIMIT ?"
+            cur.execute(sql, [*params, limit])
+            hits = [(r[0], float(r[1])) for r in cur.fetchall()]
+            if not hits:
+                return []
+            cur.execute(self._sql(
+                f"SELECT id, url, title, author, published, domain, fetched_at, duplicate_of, "
+                f"story_id, substr(text, 1, 300) FROM articles WHERE id IN "
+                f"({', '.join('?' * len(hits))})"), [h[0] for h in hits])
+            rows = {r[0]: r for r in cur.fetchall()}
+        out = []
+        for aid, score in hits:
+            r = rows.get(aid)
+            if r is None:
+                continue
+            out.append({"id": aid, "url": r[1], "title": r[2], "author": r[3],
+                        "published": r[4], "site": r[5], "fetched_at": r[6],
+                        "duplicate_of": r[7], "story_id": r[8], "excerpt": r[9],
+                        "rank": score})
+        return out
+
+    def stories(self, min_sites: int, after: tuple[str, str] | None, limit: int
+                ) -> list[dict[str, Any]]:
+        """Stories with at least ``min_sites`` outlets, most recently updated first."""
+        where, params = ["site_count >= ?"], [min_sites]
+        if after is not None:
+            where.append("(updated_at < ? OR (updated_at = ? AND id > ?))")
+            params += [after[0], after[0], after[1]]
+        with self._cursor() as cur:
+            cur.execute(self._sql(
+                f"SELECT id, title, article_count, site_count, updated_at FROM stories "
+                f"WHERE {' AND '.join(where)} ORDER BY updated_at DESC, id LIMIT ?"),
+                [*params, limit])
+            return [dict(zip(("id", "title", "article_count", "site_count", "updated_at"), r,
+                             strict=True)) for r in cur.fetchall()]
+
+    def story(self, story_id: str) -> dict[str, Any] | None:
+        """A story with its articles and the claims that are corroborated across them."""
+        with self._cursor() as cur:
+            cur.execute(self._sql("SELECT id, title, article_count, site_count, updated_at "
+                                  "FROM stories WHERE id = ?"), (story_id,))
+            row = cur.fetchone()
+            if row is None:
+                return None
+            story = dict(zip(("id", "title", "article_count", "site_count", "updated_at"), row,
+                             strict=True))
+            cur.execute(self._sql(
+                "SELECT id, url, title, domain, published, fetched_at, duplicate_of "
+                "FROM articles WHERE story_id = ? ORDER BY stored_at, id LIMIT 500"),
+                (story_id,))
+            story["articles"] = [dict(zip(("id", "url", "title", "site", "published",
+                                           "fetched_at", "duplicate_of"), r, strict=True))
+                                 for r in cur.fetchall()]
+            claims = self._claims(
+                cur, "a.story_id = ? AND EXISTS (SELECT 1 FROM claim_links l WHERE "
+                "l.article_id = c.article_id AND l.idx = c.idx)", [story_id],
+                "c.article_id, c.idx", 500)
+            story["corroborated_claims"] = claims
+            return story
 
     def article_id_for_url(self, canonical_url: str) -> str | None:
         with self._cursor() as cur:

@@ -1,15 +1,26 @@
 """One schema and one migration history for SQLite and PostgreSQL.
 
-Each migration is a list of statements; a statement is either portable SQL or a
-``{"sqlite": ..., "postgresql": ...}`` pair where the dialects differ. Applied versions are
-recorded in ``schema_migrations``; migrations only ever get appended.
+Each migration is a list of statements; a statement is either portable SQL, a
+``{"sqlite": ..., "postgresql": ...}`` pair where the dialects differ (an empty string: nothing
+to do on that dialect), or a callable ``(store, cursor) -> None`` for a backfill that needs
+Python (it runs inside the migration's transaction). Applied versions are recorded in
+``schema_migrations``; migrations only ever get appended.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 __all__ = ["MIGRATIONS"]
 
-Statement = str | dict[str, str]
+Statement = str | dict[str, str] | Callable[[Any, Any], None]
+
+
+def _backfill_v2(store: Any, cur: Any) -> None:
+    """Derive migration 2's columns and indexes for articles stored before it."""
+    store.reindex_all(cur)
+
 
 MIGRATIONS: list[tuple[int, str, list[Statement]]] = [
     (1, "articles, urls, claims, failures", [
@@ -74,5 +85,64 @@ MIGRATIONS: list[tuple[int, str, list[Statement]]] = [
             failed_at TEXT NOT NULL
         )""",
         "CREATE INDEX failures_url ON failures (url)",
+    ]),
+    (2, "search, speakers, corroboration, duplicates, stories", [
+        "ALTER TABLE articles ADD COLUMN domain TEXT",
+        "ALTER TABLE articles ADD COLUMN duplicate_of TEXT",
+        "ALTER TABLE articles ADD COLUMN duplicate_similarity REAL",
+        "ALTER TABLE articles ADD COLUMN story_id TEXT",
+        "CREATE INDEX articles_story ON articles (story_id)",
+        "CREATE INDEX articles_duplicate_of ON articles (duplicate_of)",
+        # Full-text search: a generated tsvector with a GIN index on PostgreSQL; an FTS5 table
+        # kept in step by the store (one row per article) on SQLite.
+        {"postgresql": "ALTER TABLE articles ADD COLUMN tsv tsvector GENERATED ALWAYS AS ("
+                       "setweight(to_tsvector('english', coalesce(title, '')), 'A') || "
+                       "setweight(to_tsvector('english', left(text, 500000)), 'B')) STORED",
+         "sqlite": "CREATE VIRTUAL TABLE articles_fts USING fts5(article_id UNINDEXED, title, "
+                   "body, tokenize = 'porter unicode61 remove_diacritics 2')"},
+        {"postgresql": "CREATE INDEX articles_tsv ON articles USING GIN (tsv)", "sqlite": ""},
+        # Claims: the resolved speaker, a folded form for partial-name matching, the surname
+        # key corroboration compares, folded text for q=, the fingerprint size, and when seen.
+        "ALTER TABLE claims ADD COLUMN speaker_resolved TEXT",
+        "ALTER TABLE claims ADD COLUMN speaker_name TEXT",
+        "ALTER TABLE claims ADD COLUMN speaker_norm TEXT",
+        "ALTER TABLE claims ADD COLUMN speaker_key TEXT",
+        "ALTER TABLE claims ADD COLUMN text_norm TEXT",
+        "ALTER TABLE claims ADD COLUMN n_shingles INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE claims ADD COLUMN seen_at TEXT",
+        "CREATE INDEX claims_speaker_key ON claims (speaker_key)",
+        "CREATE INDEX claims_seen ON claims (seen_at, article_id, idx)",
+        """CREATE TABLE quote_shingles (
+            speaker_key TEXT NOT NULL,
+            shingle BIGINT NOT NULL,
+            article_id TEXT NOT NULL,
+            idx INTEGER NOT NULL,
+            PRIMARY KEY (speaker_key, shingle, article_id, idx)
+        )""",
+        "CREATE INDEX quote_shingles_article ON quote_shingles (article_id)",
+        """CREATE TABLE claim_links (
+            article_id TEXT NOT NULL,
+            idx INTEGER NOT NULL,
+            other_article_id TEXT NOT NULL,
+            other_idx INTEGER NOT NULL,
+            similarity REAL NOT NULL,
+            PRIMARY KEY (article_id, idx, other_article_id, other_idx)
+        )""",
+        "CREATE INDEX claim_links_other ON claim_links (other_article_id)",
+        """CREATE TABLE article_sketch (
+            hash BIGINT NOT NULL,
+            article_id TEXT NOT NULL,
+            PRIMARY KEY (hash, article_id)
+        )""",
+        "CREATE INDEX article_sketch_article ON article_sketch (article_id)",
+        """CREATE TABLE stories (
+            id TEXT PRIMARY KEY,
+            title TEXT,
+            article_count INTEGER NOT NULL,
+            site_count INTEGER NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX stories_updated ON stories (updated_at, id)",
+        _backfill_v2,
     ]),
 ]
