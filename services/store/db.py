@@ -353,12 +353,36 @@ class Store:
             cur.executemany(self._sql(
                 "INSERT INTO claim_links VALUES (?, ?, ?, ?, ?) ON CONFLICT "
                 "(article_id, idx, other_article_id, other_idx) DO NOTHING"), links)
+            self._share_speaker_names(cur, links[::2])
         rows = [(key, h, article_id, idx) for idx, shingles, key in quotes for h in shingles]
         if rows:
             cur.executemany(self._sql(
                 "INSERT INTO quote_shingles VALUES (?, ?, ?, ?) ON CONFLICT "
                 "(speaker_key, shingle, article_id, idx) DO NOTHING"), rows)
         return {link[2] for link in links if link[0] == article_id}
+
+    def _share_speaker_names(self, cur: Any, links: list[tuple[Any, ...]]) -> None:
+        """Resolve a speaker across outlets: when one outlet only says "Holm" and the quote it
+        carries is linked to "Mayor Ida Holm" elsewhere, both claims get the fuller name."""
+        for article_id, idx, other, other_idx, _ in links:
+            pair = []
+            for aid, i in ((article_id, idx), (other, other_idx)):
+                cur.execute(self._sql("SELECT speaker_resolved FROM claims "
+                                      "WHERE article_id = ? AND idx = ?"), (aid, i))
+                row = cur.fetchone()
+                pair.append((aid, i, row[0] if row else None))
+            (a_id, a_idx, a_name), (b_id, b_idx, b_name) = pair
+            if not a_name or not b_name:
+                continue
+            a_words, b_words = tokens(a_name), tokens(b_name)
+            if len(a_words) > len(b_words):
+                (a_id, a_idx, a_name, a_words), (b_id, b_idx, b_name, b_words) = \
+                    (b_id, b_idx, b_name, b_words), (a_id, a_idx, a_name, a_words)
+            if len(a_words) < len(b_words) and b_words[-len(a_words):] == a_words:
+                cur.execute(self._sql(  # every claim of that article with the short name
+                    "UPDATE claims SET speaker_resolved = ?, speaker_name = ?, "
+                    "speaker_norm = ? WHERE article_id = ? AND speaker_resolved = ?"),
+                    (b_name, speaker_name(b_name), padded(b_words), a_id, a_name))
 
     def _join_story(self, cur: Any, article_id: str, current: str | None,
                     neighbours: set[str]) -> None:
