@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -19,10 +20,19 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.integration
 
 
+def _metrics_urls(pipe: Pipeline) -> list[str]:
+    """The URLs operators get from `newswire status --json`."""
+    proc = subprocess.run([sys.executable, "-m", "newswire.cli", "status", "--json"],
+                          env=pipe.env, capture_output=True, text=True, timeout=60, check=True)
+    services = json.loads(proc.stdout)["services"]
+    assert set(services) == {"ingest", "extract", "store"}
+    return [s["metrics_url"] for s in services.values()]
+
+
 def _exported(pipe: Pipeline) -> dict[str, str]:
     """metric family name -> type, over every service."""
     families: dict[str, str] = {}
-    for url in pipe.settings.metrics_urls().values():
+    for url in _metrics_urls(pipe):
         for family in text_string_to_metric_families(httpx.get(url, timeout=5).text):
             families[family.name] = family.type
     return families
