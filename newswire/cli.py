@@ -24,6 +24,9 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("submit", help="submit URLs (or - for one URL per line on stdin)")
     s.add_argument("urls", nargs="+")
     s.add_argument("--refresh", action="store_true", help="fetch again even if already stored")
+    s = sub.add_parser("discover", help="article URLs from feeds, sitemaps and pages: submit them")
+    s.add_argument("urls", nargs="+", help="RSS/Atom/JSON feeds, sitemaps (indexes), HTML pages")
+    s.add_argument("--refresh", action="store_true", help="fetch again even if already stored")
     s = sub.add_parser("status", help="per-stage counts, lag and store counts")
     s.add_argument("--json", action="store_true")
     s = sub.add_parser("tail", help="print a topic, one JSON value per line")
@@ -74,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
 
         urls = [u for arg in args.urls for u in (sys.stdin if arg == "-" else [arg])]
         return report(asyncio.run(submit_urls(settings, urls, refresh=args.refresh)))
+    if cmd == "discover":
+        from newswire.discover import discover_command
+
+        return discover_command(settings, args.urls, refresh=args.refresh)
     if cmd == "status":
         from newswire.status import collect_status, format_status
 

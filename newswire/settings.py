@@ -78,8 +78,27 @@ class IngestSettings(BaseModel):
     max_redirects: int = 5
     retries: int = 2
     user_agent: str = "newswire/0.1 (+https://github.com/newswire/newswire)"
+    # Fetches in flight per worker across all domains, and at most this many per domain.
+    max_in_flight: int = 256
+    per_domain_concurrency: int = 4
+    # URLs accepted from the topic but not finished yet (back-pressure on the consumer).
+    max_pending: int = 5000
+    # robots.txt: honoured unless false; cached per host; Crawl-delay capped.
+    robots: bool = True
+    robots_ttl: float = 3600.0
+    robots_error_ttl: float = 300.0
+    max_crawl_delay: float = 30.0
+    # Retries go through the retry topic: delay = base * 2**attempt (Retry-After wins).
+    retry_base_seconds: float = 1.0
+    retry_max_seconds: float = 600.0
+    # Dedup: an in-flight claim older than this is considered abandoned.
+    inflight_ttl: float = 900.0
+    # Feeds and sitemaps polled by the ingest service (URLs, or a file with one per line).
+    feeds: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    feeds_file: Path | None = None
+    poll_interval: float = 300.0
 
-    _split = field_validator("allow_networks", mode="before")(_split_csv)
+    _split = field_validator("allow_networks", "feeds", mode="before")(_split_csv)
 
 
 class ExtractSettings(BaseModel):

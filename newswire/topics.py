@@ -11,6 +11,11 @@ PAGE_FETCHED = "news.page.fetched"
 ARTICLE_EXTRACTED = "news.article.extracted"
 ARTICLE_ENRICHED = "news.article.enriched"
 ALL_STAGE_TOPICS = (URL_SUBMITTED, PAGE_FETCHED, ARTICLE_EXTRACTED, ARTICLE_ENRICHED)
+# ingest's own topics: URLs waiting for a retry (key: domain, header newswire.not_before),
+# and the dedup state of every URL (key: canonical URL; compacted where the broker can).
+URL_RETRY = "news.url.retry"
+URL_SEEN = "news.url.seen"
+INGEST_TOPICS = (URL_RETRY, URL_SEEN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,13 +43,22 @@ class Topics:
     def article_enriched(self) -> str:
         return self.name(ARTICLE_ENRICHED)
 
+    @property
+    def url_retry(self) -> str:
+        return self.name(URL_RETRY)
+
+    @property
+    def url_seen(self) -> str:
+        return self.name(URL_SEEN)
+
     @staticmethod
     def dlq(topic: str) -> str:
         return f"{topic}.dlq"
 
     def all(self) -> list[str]:
         names = [self.name(t) for t in ALL_STAGE_TOPICS]
-        return names + [self.dlq(t) for t in names]
+        return (names + [self.dlq(t) for t in names]
+                + [self.name(t) for t in INGEST_TOPICS])
 
     def group(self, service: str) -> str:
         return f"{self.namespace}newswire-{service}"

@@ -35,9 +35,16 @@ from newswire.settings import IngestSettings
 from newswire.urls import validate_url
 from services.ingest.guard import AddressGuard
 
-__all__ = ["FetchPolicy", "FetchedPage", "fetch", "make_client"]
+__all__ = ["FEED_TYPES", "FetchPolicy", "FetchedPage", "fetch", "fetch_resource",
+           "inflate_gzip", "make_client"]
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+HTML_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
+# What discovery accepts: feeds, sitemaps (also gzipped), and HTML pages that link to feeds.
+FEED_TYPES = HTML_TYPES + (
+    "application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml",
+    "text/xml", "application/feed+json", "application/json", "text/plain",
+    "application/gzip", "application/x-gzip", "application/octet-stream")
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
@@ -73,8 +80,9 @@ def make_client(ingest: IngestSettings) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         timeout=httpx.Timeout(connect=ingest.connect_timeout, read=ingest.read_timeout,
                               write=ingest.read_timeout, pool=ingest.total_timeout),
-        limits=httpx.Limits(max_connections=max(ingest.concurrency * 2, 10),
-                            max_keepalive_connections=ingest.concurrency),
+        limits=httpx.Limits(
+            max_connections=max(ingest.concurrency * 2, ingest.max_in_flight, 10),
+            max_keepalive_connections=max(ingest.concurrency, ingest.max_in_flight)),
         follow_redirects=False,
         verify=True,
         trust_env=False,
@@ -124,6 +132,11 @@ class _Inflater:
         return chunk
 
 
+def inflate_gzip(data: bytes, limit: int) -> bytes:
+    """Inflate a gzip file (a .xml.gz sitemap) without ever holding more than ``limit``."""
+    return _Inflater("gzip", limit).feed(data)
+
+
 def _address_url(url: str, address: str) -> str:
     parts = urlsplit(url)
     host = f"[{address}]" if ":" in address else address
@@ -131,7 +144,13 @@ def _address_url(url: str, address: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
 
 
-async def _get(url: str, client: httpx.AsyncClient, policy: FetchPolicy) -> FetchedPage:
+async def _get(url: str, client: httpx.AsyncClient, policy: FetchPolicy, *,
+               types: tuple[str, ...] | None = HTML_TYPES, accept: str = HTML_ACCEPT,
+               headers: dict[str, str] | None = None, max_bytes: int | None = None
+               ) -> FetchedPage:
+    """GET with every safety rule. ``types``: accepted media types (None = any). A 304 answer
+    to conditional ``headers`` is returned (status 304, empty body), not raised."""
+    limit = policy.max_bytes if max_bytes is None else max_bytes
     current = url
     for _hop in range(policy.max_redirects + 1):
         parts = urlsplit(validate_url(current))
@@ -142,8 +161,7 @@ async def _get(url: str, client: httpx.AsyncClient, policy: FetchPolicy) -> Fetc
         request = client.build_request(
             "GET", _address_url(current, address),
             headers={"Host": host_header, "User-Agent": policy.user_agent,
-                     "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
-                     "Accept-Encoding": "gzip, deflate"},
+                     "Accept": accept, "Accept-Encoding": "gzip, deflate", **(headers or {})},
             extensions={"sni_hostname": hostname},
         )
         response = await client.send(request, stream=True)
@@ -162,24 +180,32 @@ async def _get(url: str, client: httpx.AsyncClient, policy: FetchPolicy) -> Fetc
                 raise ServerError(f"HTTP {status}")
             if status >= 400:
                 raise HttpStatus(f"HTTP {status}", status=status)
+            if status == 304 and headers:
+                return FetchedPage(
+                    url=url, final_url=current, status=304,
+                    content_type=response.headers.get("content-type", ""), body=b"",
+                    etag=response.headers.get("etag"),
+                    last_modified=response.headers.get("last-modified"))
             if status != 200:
                 raise HttpStatus(f"unexpected HTTP {status}", status=status)
             content_type = response.headers.get("content-type", "")
             mime = content_type.split(";")[0].strip().lower()
-            if mime and mime not in HTML_TYPES:
-                raise NotHtml(f"content type {mime!r} is not HTML")
+            if mime and types is not None and mime not in types:
+                raise NotHtml(f"content type {mime!r} is not "
+                              + ("HTML" if types == HTML_TYPES else "accepted here"))
             declared = response.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > policy.max_bytes:
-                raise TooLarge(f"Content-Length {declared} exceeds {policy.max_bytes} bytes")
-            inflater = _Inflater(response.headers.get("content-encoding", ""), policy.max_bytes)
+            if declared and declared.isdigit() and int(declared) > limit:
+                raise TooLarge(f"Content-Length {declared} exceeds {limit} bytes")
+            inflater = _Inflater(response.headers.get("content-encoding", ""), limit)
             body = bytearray()
             raw = 0
             async for chunk in response.aiter_raw():
                 raw += len(chunk)
-                if raw > policy.max_bytes:
-                    raise TooLarge(f"body exceeds {policy.max_bytes} bytes")
+                if raw > limit:
+                    raise TooLarge(f"body exceeds {limit} bytes")
                 body += inflater.feed(chunk)
-            if not mime and not bytes(body[:1024]).lstrip().startswith(b"<"):
+            if (not mime and types == HTML_TYPES
+                    and not bytes(body[:1024]).lstrip().startswith(b"<")):
                 raise NotHtml("no content type and the body does not look like HTML")
             return FetchedPage(
                 url=url, final_url=current, status=status, content_type=content_type,
@@ -204,11 +230,22 @@ def _retry_after(value: str | None) -> float | None:
             return None
 
 
-async def fetch(url: str, client: httpx.AsyncClient, policy: FetchPolicy) -> FetchedPage:
-    """Fetch one HTML page under the policy; httpx errors become newswire errors."""
+async def fetch(url: str, client: httpx.AsyncClient, policy: FetchPolicy, *,
+                headers: dict[str, str] | None = None) -> FetchedPage:
+    """Fetch one HTML page under the policy; httpx errors become newswire errors.
+    Conditional ``headers`` (If-None-Match / If-Modified-Since) may yield a 304 page."""
+    return await fetch_resource(url, client, policy, headers=headers)
+
+
+async def fetch_resource(url: str, client: httpx.AsyncClient, policy: FetchPolicy, *,
+                         types: tuple[str, ...] | None = HTML_TYPES, accept: str = HTML_ACCEPT,
+                         headers: dict[str, str] | None = None,
+                         max_bytes: int | None = None) -> FetchedPage:
+    """Fetch any resource under the same rules (robots.txt, feeds, sitemaps)."""
     try:
         async with asyncio.timeout(policy.total_timeout):
-            return await _get(url, client, policy)
+            return await _get(url, client, policy, types=types, accept=accept,
+                              headers=headers, max_bytes=max_bytes)
     except TimeoutError:
         raise FetchTimeout(f"no complete response within {policy.total_timeout:g}s") from None
     except httpx.TimeoutException as exc:

@@ -1,4 +1,5 @@
-"""Ingest-specific metrics (the common stage metrics live in newswire.metrics)."""
+"""Ingest-specific metrics (the common stage metrics live in newswire.metrics).
+No label ever carries a URL or a domain."""
 
 from __future__ import annotations
 
@@ -24,4 +25,25 @@ class IngestMetrics:
             "newswire_fetch_in_flight", "Fetches in progress", registry=registry)
         self.retries = Counter(
             "newswire_fetch_retries_total", "Fetch attempts retried", ["reason"],
+            registry=registry)
+        self.robots_refusals = Counter(
+            "newswire_robots_refusals_total", "URLs not fetched because robots.txt disallows",
+            registry=registry)
+        self.robots_fetches = Counter(
+            "newswire_robots_fetches_total", "robots.txt documents fetched", registry=registry)
+        self.skipped = Counter(
+            "newswire_urls_skipped_total",
+            "URLs not fetched or not published again (duplicate, unchanged)", ["reason"],
+            registry=registry)
+        self.queued = Gauge(
+            "newswire_fetch_queued", "URLs waiting for their domain's next slot",
+            registry=registry)
+        self.pending = Gauge(
+            "newswire_urls_pending", "URLs taken from the topic and not finished",
+            registry=registry)
+        self.feed_polls = Counter(
+            "newswire_feed_polls_total", "Documents read by the feed poller", ["outcome"],
+            registry=registry)
+        self.discovered = Counter(
+            "newswire_discovered_urls_total", "New article URLs published by the feed poller",
             registry=registry)
