@@ -91,6 +91,18 @@ def ingest_site(log: SiteLog, documents: dict[str, tuple[str, str]],
         return web.Response(text="<html><body><p>secret</p></body></html>",
                             content_type="text/html")
 
+    async def flaky(request: web.Request) -> web.Response:
+        """/flaky/<code>-<n>: answers <code> (503 or 429 with Retry-After: 1) the first time,
+        then article n; /flaky/down: always 503."""
+        name = request.match_info["name"]
+        if name == "down" or log.count(request.path) == 1:
+            code = 503 if name == "down" else int(name.split("-")[0])
+            return web.Response(status=code, text="busy", content_type="text/html",
+                                headers={"Retry-After": "1"} if code == 429 else {})
+        page = render_article(story(int(name.split("-")[1])),
+                              f"{request.scheme}://{request.host}")
+        return web.Response(text=page, content_type="text/html")
+
     async def document(request: web.Request) -> web.Response:
         entry = documents.get(request.path)
         if entry is None:
@@ -102,7 +114,8 @@ def ingest_site(log: SiteLog, documents: dict[str, tuple[str, str]],
 
     app = web.Application(middlewares=[record])
     app.add_routes([web.get("/robots.txt", robots_txt), web.get("/news/{slug}", article),
-                    web.get("/private/{rest:.*}", private), web.get("/{doc:.*}", document)])
+                    web.get("/private/{rest:.*}", private),
+                    web.get("/flaky/{name}", flaky), web.get("/{doc:.*}", document)])
     return app
 
 

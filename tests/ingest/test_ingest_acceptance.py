@@ -73,7 +73,7 @@ def cli(pipe: Pipeline, *args: str) -> subprocess.CompletedProcess[str]:
 def metric(pipe: Pipeline, service: str, sample: str) -> float:
     text = httpx.get(pipe.settings.metrics_urls()[service], timeout=5).text
     for line in text.splitlines():
-        if line.startswith(sample + " ") or line.startswith(sample + "{") and sample.endswith("}"):
+        if line.startswith(sample + " "):
             return float(line.rsplit(" ", 1)[1])
     return 0.0
 
@@ -184,3 +184,24 @@ def test_restart_keeps_dedup_and_the_service_polls_configured_feeds(
     assert art["version"] == 1
     assert httpx.get(f"{pipe.api}/stats").json()["articles"] == 23
     assert Path(child.log_path).exists()
+
+
+def test_retriable_failures_go_through_the_retry_topic_then_fail_with_their_reason(
+        pipe: Pipeline, site: tuple[str, SiteLog, dict[str, tuple[str, str]]]) -> None:
+    base, log, _ = site
+    flaky, limited, down = (f"{base}/flaky/503-40", f"{base}/flaky/429-41", f"{base}/flaky/down")
+    proc = cli(pipe, "submit", flaky, limited, down)
+    assert proc.returncode == 0, proc.stderr
+    assert pipe.wait_for(flaky, timeout=60)["status"] == "ok"
+    assert pipe.wait_for(limited, timeout=60)["status"] == "ok"
+    failed = pipe.wait_for(down, timeout=60)
+    assert (failed["status"], failed["stage"], failed["reason"]) == ("failed", "ingest",
+                                                                      "http_5xx")
+    assert "after 2 attempts" in str(failed["detail"])
+    # NEWSWIRE_INGEST__RETRIES=1: two attempts each, never more
+    assert [log.count(p) for p in ("/flaky/503-40", "/flaky/429-41", "/flaky/down")] == [2] * 3
+    with log.lock:
+        limited_times = [t for t, p in log.requests if p == "/flaky/429-41"]
+    assert limited_times[1] - limited_times[0] >= 0.95  # Retry-After: 1 honoured
+    assert metric(pipe, "ingest", 'newswire_fetch_retries_total{reason="http_5xx"}') >= 2
+    assert metric(pipe, "ingest", 'newswire_fetch_retries_total{reason="http_429"}') >= 1

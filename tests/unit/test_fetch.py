@@ -158,3 +158,61 @@ async def test_trickling_server_stops_at_the_deadline(server: str) -> None:
     with pytest.raises(FetchTimeout):
         await _fetch(f"{server}/trickle", _policy(total_timeout=3.0))
     assert abs(time.monotonic() - started - 3.0) < 1.0
+
+
+async def _counting_server(host: str) -> tuple[web.AppRunner, int, list[str]]:
+    hits: list[str] = []
+
+    async def any_path(request: web.Request) -> web.Response:
+        hits.append(request.path)
+        return web.Response(text="<html><p>x</p></html>", content_type="text/html")
+
+    app = web.Application()
+    app.add_routes([web.get("/{p:.*}", any_path)])
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, 0).start()
+    return runner, runner.addresses[0][1], hits
+
+
+@pytest.fixture
+async def counted() -> AsyncIterator[tuple[int, list[str]]]:
+    """A loopback server on 127.0.0.1 that records every request reaching it."""
+    runner, port, hits = await _counting_server("127.0.0.1")
+    try:
+        yield port, hits
+    finally:
+        await runner.cleanup()
+
+
+@pytest.mark.parametrize("host", [
+    "127.0.0.1", "2130706433", "0x7f000001", "0177.0.0.1", "127.1", "localhost",
+    "[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "[64:ff9b::7f00:1]",
+])
+async def test_every_form_of_a_refused_address_is_refused_before_connecting(
+        counted: tuple[int, list[str]], host: str) -> None:
+    port, hits = counted
+    with pytest.raises(BlockedAddress):
+        await _fetch(f"http://{host}:{port}/page", _policy(guard=AddressGuard()))
+    assert hits == []
+    # the same server is reachable when its network is allowed (the test can fail)
+    await _fetch(f"http://127.0.0.1:{port}/page")
+    assert hits == ["/page"]
+
+
+async def test_redirects_to_refused_forms_are_refused_before_connecting(server: str) -> None:
+    """The first hop (127.0.0.1) is allowed; each target is another, refused address."""
+    runner, port, hits = await _counting_server("127.0.0.2")
+    try:
+        for target in (f"http://127.0.0.2:{port}/x", f"http://2130706434:{port}/x",
+                       f"http://0x7f000002:{port}/x", f"http://[::ffff:127.0.0.2]:{port}/x",
+                       "http://100.100.100.200/",
+                       "http://168.63.129.16/", "http://[fd00:ec2::254]/"):
+            with pytest.raises(BlockedAddress):
+                await _fetch(f"{server}/redirect?to={target}")
+        assert hits == []
+        await _fetch(f"{server}/redirect?to=http://127.0.0.2:{port}/x",
+                     _policy(guard=AddressGuard(["127.0.0.0/30"])))
+        assert hits == ["/x"]
+    finally:
+        await runner.cleanup()
