@@ -1,0 +1,194 @@
+"""A pipeline for fault injection: embedded broker (or a given one), the three services under a
+Supervisor, sites on loopback. The test suite's ``start_pipeline`` builds the same object."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+from aiohttp import web
+
+from newswire.broker import start_embedded_broker
+from newswire.demo import SiteServer
+from newswire.settings import KafkaSettings, Settings
+from newswire.supervisor import Supervisor
+
+__all__ = ["Harness", "PipelineLike", "Poller", "Sites", "free_port", "readyz",
+           "start_harness"]
+
+
+class PipelineLike(Protocol):
+    settings: Settings
+    supervisor: Supervisor
+
+    @property
+    def api(self) -> str: ...
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def readyz(settings: Settings, service: str, timeout: float = 2.0) -> bool:
+    url = settings.metrics_urls()[service].removesuffix("/metrics") + "/readyz"
+    try:
+        return httpx.get(url, timeout=timeout, trust_env=False).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+class Poller:
+    """Calls ``supervisor.poll()`` every ``interval`` seconds from a thread (restarts dead
+    children while the test does something else)."""
+
+    def __init__(self, supervisor: Supervisor, interval: float = 0.25) -> None:
+        self.supervisor = supervisor
+        self.interval = interval
+        self.error: BaseException | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.supervisor.poll()
+            except BaseException as exc:  # noqa: BLE001 - re-raised by the owner
+                self.error = exc
+                return
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> Poller:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+
+class Sites:
+    """One aiohttp app per loopback address (127.0.0.2, .3, ...): several "domains", so URL
+    topics (keyed by domain) spread over several partitions."""
+
+    def __init__(self, make_app: Any, hosts: int = 4, first: int = 2) -> None:
+        self.servers = [SiteServer(make_app(), host=f"127.0.0.{first + i}")
+                        for i in range(hosts)]
+        self.bases: list[str] = []
+
+    def __enter__(self) -> list[str]:
+        self.bases = [s.start() for s in self.servers]
+        return self.bases
+
+    def __exit__(self, *_: object) -> None:
+        for s in self.servers:
+            s.stop()
+
+
+def pipeline_env(servers: str, data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_")}
+    env.update({
+        "NEWSWIRE_KAFKA__BOOTSTRAP_SERVERS": servers,
+        "NEWSWIRE_KAFKA__IDEMPOTENCE": "false",
+        "NEWSWIRE_KAFKA__NAMESPACE": f"chaos{uuid.uuid4().hex[:6]}.",
+        "NEWSWIRE_DATA_DIR": str(data_dir),
+        "NEWSWIRE_API__PORT": str(free_port()),
+        "NEWSWIRE_INGEST__METRICS_PORT": str(free_port()),
+        "NEWSWIRE_EXTRACT__METRICS_PORT": str(free_port()),
+        "NEWSWIRE_STORE__METRICS_PORT": str(free_port()),
+        "NEWSWIRE_INGEST__ALLOW_NETWORKS": "127.0.0.0/8",
+        "NEWSWIRE_INGEST__PER_DOMAIN_RPS": "0",
+        "NEWSWIRE_INGEST__TOTAL_TIMEOUT": "10",
+        "NEWSWIRE_INGEST__RETRIES": "1",
+        "NEWSWIRE_EXTRACT__WORKERS": "2",
+        "NEWSWIRE_LOG_LEVEL": "warning",
+    })
+    env.update(extra)
+    return env
+
+
+def settings_from(env: dict[str, str]) -> Settings:
+    saved = dict(os.environ)
+    try:
+        os.environ.clear()
+        os.environ.update(env)
+        return Settings()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@dataclass
+class Harness:
+    settings: Settings
+    env: dict[str, str]
+    supervisor: Supervisor
+    broker: subprocess.Popen[bytes] | None = None
+    data_dir: Path = field(default_factory=Path)
+
+    @property
+    def api(self) -> str:
+        return f"http://{self.settings.api.host}:{self.settings.api.port}"
+
+    def stop(self) -> None:
+        self.supervisor.stop()
+        if self.broker is not None:
+            self.broker.terminate()
+            try:
+                self.broker.wait(10)
+            except subprocess.TimeoutExpired:
+                self.broker.kill()
+                self.broker.wait()
+
+
+def wait_ready(api: str, supervisor: Supervisor, timeout: float = 120.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        supervisor.poll()
+        try:
+            if httpx.get(f"{api}/readyz", timeout=3, trust_env=False).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    return False
+
+
+def start_harness(data_dir: Path | None = None, servers: str | None = None,
+                  **extra: str) -> Harness:
+    """Start a broker (unless ``servers`` is given) and the pipeline; wait until ready."""
+    data_dir = data_dir or Path(tempfile.mkdtemp(prefix="newswire-chaos-"))
+    broker = None
+    if servers is None:
+        kafka = KafkaSettings(embedded_port=free_port())
+        broker = start_embedded_broker(kafka, data_dir / "broker.log")
+        servers = kafka.servers
+    env = pipeline_env(servers, data_dir, **extra)
+    settings = settings_from(env)
+    sup = Supervisor(settings, env=env)
+    harness = Harness(settings, env, sup, broker, data_dir)
+    try:
+        sup.start()
+        if not wait_ready(harness.api, sup):
+            logs = "\n".join(p.read_text()[-2000:] for p in sup.logs.glob("*.log"))
+            raise RuntimeError(f"pipeline not ready within 120 s\n{logs}")
+    except BaseException:
+        harness.stop()
+        raise
+    return harness
+
+
+def serve(app: web.Application, host: str = "127.0.0.1") -> SiteServer:
+    server = SiteServer(app, host=host)
+    server.start()
+    return server
