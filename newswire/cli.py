@@ -29,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--refresh", action="store_true", help="fetch again even if already stored")
     s = sub.add_parser("status", help="per-stage counts, lag and store counts")
     s.add_argument("--json", action="store_true")
+    s.add_argument("--watch", action="store_true", help="a live table, refreshed every 2 s")
     s = sub.add_parser("tail", help="print a topic, one JSON value per line")
     s.add_argument("topic")
     s.add_argument("-o", "--offset", choices=("beginning", "end"), default="end")
@@ -82,8 +83,13 @@ def main(argv: list[str] | None = None) -> int:
 
         return discover_command(settings, args.urls, refresh=args.refresh)
     if cmd == "status":
-        from newswire.status import collect_status, format_status
+        from newswire.status import collect_status, format_status, watch
 
+        if args.watch:
+            try:
+                asyncio.run(watch(settings))
+            except KeyboardInterrupt:
+                return 0
         status = asyncio.run(collect_status(settings))
         print(orjson.dumps(status).decode() if args.json else format_status(status))
         return 0
