@@ -26,7 +26,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import faust
-import httpx
 from aiokafka.errors import KafkaError
 from faust.types import EventT
 
@@ -36,7 +35,7 @@ from newswire.kafka import client_options, make_consumer
 from newswire.service import ServiceRuntime
 from newswire.settings import Settings
 from newswire.urls import article_id, domain_key
-from services.ingest.fetch import FetchedPage, FetchPolicy, fetch, make_client
+from services.ingest.fetch import FetchedPage, FetchPolicy, ShardedClient, fetch
 from services.ingest.metrics import IngestMetrics
 from services.ingest.robots import RobotsCache, origin_of
 from services.ingest.scheduler import DomainScheduler
@@ -97,12 +96,12 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
     rt = ServiceRuntime("ingest", settings, cfg.metrics_host, cfg.metrics_port)
     metrics = IngestMetrics(rt.registry)
     policy = FetchPolicy.from_settings(cfg)
-    client: httpx.AsyncClient | None = None
+    client: ShardedClient | None = None
 
-    def get_client() -> httpx.AsyncClient:
+    def get_client() -> ShardedClient:
         nonlocal client
         if client is None:
-            client = make_client(cfg)
+            client = ShardedClient(cfg)
         return client
 
     robots = RobotsCache(get_client, policy, ttl=cfg.robots_ttl,

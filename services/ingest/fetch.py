@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import zlib
 from dataclasses import dataclass, field
+from typing import Any
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -35,8 +36,8 @@ from newswire.settings import IngestSettings
 from newswire.urls import validate_url
 from services.ingest.guard import AddressGuard
 
-__all__ = ["FEED_TYPES", "FetchPolicy", "FetchedPage", "fetch", "fetch_resource",
-           "inflate_gzip", "make_client"]
+__all__ = ["FEED_TYPES", "Client", "FetchPolicy", "FetchedPage", "ShardedClient", "fetch",
+           "fetch_resource", "inflate_gzip", "make_client"]
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 HTML_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
@@ -75,18 +76,58 @@ class FetchedPage:
     last_modified: str | None = None
 
 
-def make_client(ingest: IngestSettings) -> httpx.AsyncClient:
-    """The one shared client of an ingest worker. Redirects are followed by fetch() itself."""
+def make_client(ingest: IngestSettings, connections: int | None = None) -> httpx.AsyncClient:
+    """A client for fetch(). Redirects are followed by fetch() itself. An ingest worker uses
+    ShardedClient (several of these) so hundreds of fetches can be in flight."""
+    if connections is not None:
+        limits = httpx.Limits(max_connections=connections,
+                              max_keepalive_connections=connections)
+    else:
+        limits = httpx.Limits(
+            max_connections=max(ingest.concurrency * 2, ingest.max_in_flight, 10),
+            max_keepalive_connections=max(ingest.concurrency, ingest.max_in_flight))
     return httpx.AsyncClient(
         timeout=httpx.Timeout(connect=ingest.connect_timeout, read=ingest.read_timeout,
                               write=ingest.read_timeout, pool=ingest.total_timeout),
-        limits=httpx.Limits(
-            max_connections=max(ingest.concurrency * 2, ingest.max_in_flight, 10),
-            max_keepalive_connections=max(ingest.concurrency, ingest.max_in_flight)),
+        limits=limits,
         follow_redirects=False,
         verify=True,
         trust_env=False,
     )
+
+
+class ShardedClient:
+    """Several AsyncClients behind the two methods fetch() uses, one shard per host.
+
+    httpcore's pool matches every queued request against every pooled connection on each
+    event (quadratic in the pool size), which limits one client with hundreds of connections
+    to a few hundred requests a second; shards keep each pool small. All shards share the
+    same settings, so a request built by one can be sent by another."""
+
+    def __init__(self, ingest: IngestSettings, shards: int = 16) -> None:
+        per = max(1, -(-max(ingest.max_in_flight, ingest.concurrency) // shards))
+        self.shards = [make_client(ingest, connections=per * 2) for _ in range(shards)]
+
+    def build_request(self, *args: Any, **kwargs: Any) -> httpx.Request:
+        return self.shards[0].build_request(*args, **kwargs)
+
+    async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        host = request.headers.get("host", "")
+        return await self.shards[zlib.crc32(host.encode()) % len(self.shards)].send(
+            request, **kwargs)
+
+    async def aclose(self) -> None:
+        for shard in self.shards:
+            await shard.aclose()
+
+    async def __aenter__(self) -> ShardedClient:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.aclose()
+
+
+Client = httpx.AsyncClient | ShardedClient
 
 
 class _Inflater:
@@ -144,7 +185,7 @@ def _address_url(url: str, address: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
 
 
-async def _get(url: str, client: httpx.AsyncClient, policy: FetchPolicy, *,
+async def _get(url: str, client: Client, policy: FetchPolicy, *,
                types: tuple[str, ...] | None = HTML_TYPES, accept: str = HTML_ACCEPT,
                headers: dict[str, str] | None = None, max_bytes: int | None = None
                ) -> FetchedPage:
@@ -230,14 +271,14 @@ def _retry_after(value: str | None) -> float | None:
             return None
 
 
-async def fetch(url: str, client: httpx.AsyncClient, policy: FetchPolicy, *,
+async def fetch(url: str, client: Client, policy: FetchPolicy, *,
                 headers: dict[str, str] | None = None) -> FetchedPage:
     """Fetch one HTML page under the policy; httpx errors become newswire errors.
     Conditional ``headers`` (If-None-Match / If-Modified-Since) may yield a 304 page."""
     return await fetch_resource(url, client, policy, headers=headers)
 
 
-async def fetch_resource(url: str, client: httpx.AsyncClient, policy: FetchPolicy, *,
+async def fetch_resource(url: str, client: Client, policy: FetchPolicy, *,
                          types: tuple[str, ...] | None = HTML_TYPES, accept: str = HTML_ACCEPT,
                          headers: dict[str, str] | None = None,
                          max_bytes: int | None = None) -> FetchedPage:

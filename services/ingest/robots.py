@@ -19,8 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import httpx
-
 from newswire.errors import (
     BlockedAddress,
     HttpStatus,
@@ -28,7 +26,7 @@ from newswire.errors import (
     NewswireError,
     Retriable,
 )
-from services.ingest.fetch import FetchPolicy, fetch_resource
+from services.ingest.fetch import Client, FetchPolicy, fetch_resource
 
 __all__ = ["RobotsCache", "RobotsUnavailable", "origin_of"]
 
@@ -53,7 +51,7 @@ class _Entry:
 
 
 class RobotsCache:
-    def __init__(self, client: Callable[[], httpx.AsyncClient], policy: FetchPolicy, *,
+    def __init__(self, client: Callable[[], Client], policy: FetchPolicy, *,
                  ttl: float = 3600.0, error_ttl: float = 300.0, max_entries: int = 100_000
                  ) -> None:
         self._client = client
