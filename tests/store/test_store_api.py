@@ -153,14 +153,11 @@ BAD: list[tuple[str, dict[str, str], int, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("path", "params", "status", "message"), BAD,
-                         ids=[f"{p}-{i}" for i, (p, *_) in enumerate(BAD)])
-async def test_bad_input_is_a_clean_4xx_with_a_message(
-        client: TestClient[Any, Any], path: str, params: dict[str, str], status: int,
-        message: str) -> None:
-    got, body = await _get(client, path, **params)
-    assert got == status, body
-    assert message in body["error"]
+async def test_bad_input_is_a_clean_4xx_with_a_message(client: TestClient[Any, Any]) -> None:
+    # one client (one database per backend) for the whole table: a database per case is slow
+    for path, params, status, message in BAD:
+        got, body = await _get(client, path, **params)
+        assert (got, message in body.get("error", "")) == (status, True), (path, params, body)
 
 
 async def test_sql_looking_input_is_just_words(client: TestClient[Any, Any]) -> None:
