@@ -24,7 +24,7 @@ from typing import Any
 
 from newswire.settings import IngestSettings
 
-__all__ = ["run"]
+__all__ = ["max_in_window", "run"]
 
 HOSTS = [f"127.0.0.{i}" for i in range(1, 51)]
 
@@ -53,7 +53,8 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _max_in_window(times: list[float], window: float = 1.0) -> int:
+def max_in_window(times: list[float], window: float = 1.0) -> int:
+    """Most events inside any closed interval of ``window`` seconds (times sorted)."""
     best, start = 0, 0
     for end, t in enumerate(times):
         while t - times[start] > window:
@@ -102,7 +103,7 @@ async def _fetch_all(port: int, pages_per_host: int, rps: float,
     return {
         "pages": len(sizes), "failures": failures, "seconds": round(elapsed, 2),
         "pages_per_second": round(len(sizes) / elapsed, 1),
-        "max_starts_of_one_host_in_1s": max(_max_in_window(sorted(t)) for t in starts.values()),
+        "max_starts_of_one_host_in_1s": max(max_in_window(sorted(t)) for t in starts.values()),
     }
 
 

@@ -12,7 +12,11 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from newswire.bench.fetch import max_in_window
 from newswire.demo.site import ARTICLES, DemoArticle, render_article
+
+__all__ = ["ConnectionCounter", "SiteLog", "ingest_site", "max_in_window", "rss", "sitemap",
+           "story"]
 
 
 def story(i: int) -> DemoArticle:
@@ -37,16 +41,6 @@ class SiteLog:
     def times(self, exclude: tuple[str, ...] = ()) -> list[float]:
         with self.lock:
             return sorted(t for t, p in self.requests if p not in exclude)
-
-
-def max_in_window(times: list[float], window: float = 1.0) -> int:
-    """Most events inside any closed interval of ``window`` seconds."""
-    best, start = 0, 0
-    for end, t in enumerate(times):
-        while t - times[start] > window:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 def rss(base: str, paths: list[str]) -> str:
