@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SHARED ?= ../shared/data
 
-.PHONY: install tools run test bench chaos lint clean
+.PHONY: install tools run test bench chaos hostile lint clean
 
 install: $(STAMP)
 
@@ -35,6 +35,14 @@ test: install tools
 
 bench: install
 	$(PY) -m newswire.bench --data $(SHARED)
+
+# Fault injection (1,000 URLs, every service SIGKILLed three times, store crash before the
+# offset commit, full replay) and hostile input; results are printed (see docs/reliability.md).
+chaos: install
+	$(PY) -m pytest -m "chaos or integration" -q -s tests/chaos
+
+hostile: install
+	$(PY) -m pytest -m chaos -q -s tests/hostile
 
 clean:
 	rm -rf $(VENV) .newswire
