@@ -87,7 +87,11 @@ class PageFetched(Event):
     def html(self, max_bytes: int = 64 * 1024 * 1024) -> bytes:
         """The page bytes; refuses to inflate past max_bytes (a hostile event)."""
         inflater = zlib.decompressobj()
-        data = inflater.decompress(base64.b64decode(self.html_z), max_bytes + 1)
+        try:
+            data = inflater.decompress(base64.b64decode(self.html_z, validate=True),
+                                       max_bytes + 1)
+        except (ValueError, zlib.error) as exc:
+            raise MalformedEvent(f"page HTML is not zlib+base64: {exc}") from None
         if len(data) > max_bytes or inflater.unconsumed_tail:
             raise MalformedEvent(f"page HTML inflates past {max_bytes} bytes")
         return data

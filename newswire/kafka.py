@@ -77,16 +77,30 @@ async def ensure_topics(kafka: KafkaSettings, topics: Topics) -> list[str]:
         wanted = [t for t in topics.all() if t not in existing]
         if not wanted:
             return []
-        new = [
-            NewTopic(
-                name,
-                num_partitions=1 if name.endswith(".dlq") else kafka.partitions,
-                replication_factor=kafka.replication_factor,
-            )
-            for name in wanted
-        ]
+        compacted = {topics.url_seen, topics.article_enriched}
+
+        def new(with_configs: bool) -> list[NewTopic]:
+            return [
+                NewTopic(
+                    name,
+                    num_partitions=1 if name.endswith(".dlq") else kafka.partitions,
+                    replication_factor=kafka.replication_factor,
+                    # keyed state (dedup) and the public stream keyed by article id
+                    topic_configs={"cleanup.policy": "compact"}
+                    if with_configs and name in compacted else {},
+                )
+                for name in wanted
+            ]
+
         try:
-            await admin.create_topics(new)
+            try:
+                await admin.create_topics(new(with_configs=True))
+            except KafkaError as exc:
+                if isinstance(exc, TopicAlreadyExistsError):
+                    raise
+                # the embedded broker refuses topic configs: plain topics there
+                log.info("topic configs refused (%s); creating plain topics", exc)
+                await admin.create_topics(new(with_configs=False))
         except TopicAlreadyExistsError:
             pass  # another process won the race
         log.info("created topics %s", wanted)

@@ -119,8 +119,13 @@ class Stage:
         ``exc.url`` for the DLQ record. Everything else is handled here."""
 
         async def run(stream: faust.StreamT) -> None:
-            async for event in stream.events():
+            # Ack by hand, only once the record is fully handled: an auto-acking stream also
+            # acks the record in flight when a shutdown cancels the agent, and its offset would
+            # then be committed without its output.
+            manual = stream.noack()
+            async for event in manual.events():
                 await self.handle(event, handler)
+                await manual.ack(event)
 
         run.__name__ = f"{self.name}_{source.replace('.', '_')}"
         self.app.agent(self.topic(source), name=run.__name__, concurrency=concurrency)(run)

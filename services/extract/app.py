@@ -9,10 +9,14 @@ serve /metrics while pages are parsed.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+
+import orjson
 
 from faust.types import EventT
 from prometheus_client import Histogram
 
+from newswire.errors import NewswireError
 from newswire.logs import annotate
 from newswire.service import ServiceRuntime
 from newswire.settings import Settings
@@ -21,6 +25,19 @@ from services.extract.pool import ParserPool
 from services.extract.work import Output, enrich_record, extract_record, ping, warm_up
 
 __all__ = ["create_runtime", "main"]
+
+
+def _urls_of(value: bytes | None) -> tuple[str | None, str | None]:
+    """The URL fields of a record whose processing failed outside the parser's control."""
+    try:
+        obj = orjson.loads(value or b"")
+    except orjson.JSONDecodeError:
+        return None, None
+    if not isinstance(obj, dict):
+        return None, None
+    url, submitted = obj.get("url"), obj.get("submitted_url")
+    return (url if isinstance(url, str) else None,
+            submitted if isinstance(submitted, str) else None)
 
 
 def create_runtime(settings: Settings) -> ServiceRuntime:
@@ -52,18 +69,25 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
     rt.startup_hooks.append(check_pool)
     rt.shutdown_hooks.append(close_pool)
 
+    async def run(fn: Callable[..., Output], value: bytes | None, *args: object,
+                  budget: float) -> Output:
+        try:
+            return await get_pool().run(fn, value, *args, budget=budget)
+        except NewswireError as exc:
+            if getattr(exc, "url", None) is None:  # a timeout or crash: the worker could not say
+                exc.url, exc.submitted_url = _urls_of(value)  # type: ignore[attr-defined]
+            raise
+
     async def handle_page(event: EventT) -> None:
-        out: Output = await get_pool().run(extract_record, event.message.value,
-                                           budget=cfg.budget_seconds)
+        out = await run(extract_record, event.message.value, budget=cfg.budget_seconds)
         annotate(article_id=out.key, url=out.url)
         words.observe(out.words)
         await rt.stage.publish_encoded(rt.topics.article_extracted, out.key, out.value,
                                        out.headers)
 
     async def handle_article(event: EventT) -> None:
-        out: Output = await get_pool().run(
-            enrich_record, event.message.value, cfg.claims_budget_seconds, cfg.claims_enabled,
-            budget=cfg.claims_budget_seconds + 5)
+        out = await run(enrich_record, event.message.value, cfg.claims_budget_seconds,
+                        cfg.claims_enabled, budget=cfg.claims_budget_seconds + 5)
         annotate(article_id=out.key, url=out.url)
         claims_hist.observe(out.claims)
         await claims_stage.publish_encoded(rt.topics.article_enriched, out.key, out.value,

@@ -41,6 +41,13 @@ class PoolBroken(Retriable):
 
 def _init_worker(memory_mb: int, warm: Callable[[], None] | None) -> None:
     import resource
+    import signal
+
+    # Forked from the service process: drop its asyncio signal wake-up fd and handlers, or the
+    # SIGTERM pebble sends a worker over its budget reaches the service's shutdown handler.
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024

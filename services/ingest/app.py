@@ -69,13 +69,16 @@ def _manual_ack_agent(rt: ServiceRuntime, topic: str, name: str, limit: int,
     tasks: set[asyncio.Task[None]] = set()
 
     async def one(stream: faust.StreamT, event: EventT) -> None:
+        done = False
         try:
             await work(event)
+            done = True
         finally:
             slots.release()
             if pending_gauge is not None:
                 pending_gauge.dec()
-            await stream.ack(event)
+            if done:  # a cancelled (shut down) record stays unacked and is redelivered
+                await stream.ack(event)
 
     async def consume(stream: faust.StreamT) -> None:
         manual = stream.noack()

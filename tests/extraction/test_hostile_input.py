@@ -77,3 +77,20 @@ def test_hostile_markup_gives_an_article_or_a_newswire_error(html):
 def test_wrong_argument_types_are_newswire_errors():
     with pytest.raises(EmptyExtraction):
         extract_article(None)  # type: ignore[arg-type]
+
+
+def test_invalid_utf8_declared_as_utf8_is_never_mojibake() -> None:
+    from newswire.errors import EmptyExtraction
+    from services.extract.extraction import extract_article
+
+    bad = b"\xff\xfe\xc3\x28\xa0\xa1\xe2\x28" * 500
+    with pytest.raises(EmptyExtraction):
+        extract_article(b'<html><head><meta charset="utf-8"></head><body><p>' + bad
+                        + b"</p></body></html>")
+    words = " ".join(["The council approved the budget on Tuesday after a long debate."] * 12)
+    page = (b'<html><head><meta charset="utf-8"><title>Budget</title></head><body><article>'
+            b"<p>" + words.encode() + b" caf\xe9 \xff</p><p>" + words.encode()
+            + b"</p></article></body></html>")
+    text = extract_article(page).text
+    assert "council approved" in text
+    assert "\u0432" not in text and "\u0451" not in text  # no cp1251 guess

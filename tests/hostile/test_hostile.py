@@ -141,7 +141,7 @@ def test_hostile_pages_fail_with_reasons_while_others_flow(
     assert summary["lost"] == 0 and summary["duplicated"] == 0, summary
     for url, path in hostile.items():
         if path == "/invalid-utf8":
-            continue  # stored as mojibake today: see the xfail test below
+            continue  # checked by test_invalid_utf8_is_not_stored_as_mojibake
         stage, reasons = HOSTILE[path]
         got = results[url]
         assert got["status"] == "failed", (path, got.get("text", "")[:200])
@@ -237,16 +237,6 @@ def _wait_accounted(pipe: Pipeline, url: str, timeout: float) -> dict | None:
         return poll_accounted(pipe.api, [url], time.monotonic() + timeout).get(url)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: pebble forks parser processes from the Faust process, which inherit asyncio's "
-    "signal wakeup fd; the SIGTERM pebble sends a worker over its budget wakes the parent's "
-    "SIGTERM handler, the extract service stops gracefully, and the graceful stop commits the "
-    "in-flight records (ordinary pages too): they are never stored nor failed. Fix 1: "
-    "services/extract/pool.py _init_worker resets signal.set_wakeup_fd(-1) and SIGTERM/SIGINT "
-    "to SIG_DFL. Then, bug 2: the ExtractionTimeout raised by ParserPool.run carries no URL, "
-    "so the failure is keyed by topic:partition:offset and GET /articles?url= never finds it. "
-    "Fix 2: services/extract/app.py handle_page/handle_article tag exc.url and "
-    "exc.submitted_url from the record's JSON when pool.run raises"))
 @pytest.mark.timeout(180)
 def test_over_budget_pages_fail_without_stopping_the_service(
         pipe: Pipeline, hostile_site: str, normal_site: tuple[list, list[str]]) -> None:
@@ -270,11 +260,6 @@ def test_over_budget_pages_fail_without_stopping_the_service(
     assert pipe.supervisor.pids()["extract"] == pid
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: services/extract/extraction/core.py passes the page bytes to trafilatura's "
-    "load_html, whose charset guess ignores the declared UTF-8 and turns invalid UTF-8 into "
-    "cp1251 mojibake that is stored as article text. Fix: decode with the declared charset "
-    "(HTTP header or <meta charset>) and errors='replace' before parsing"))
 @pytest.mark.timeout(120)
 def test_invalid_utf8_is_not_stored_as_mojibake(pipe: Pipeline, hostile_site: str) -> None:
     url = f"{hostile_site}/invalid-utf8"

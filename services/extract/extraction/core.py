@@ -8,6 +8,7 @@ clean that body.
 from __future__ import annotations
 
 import logging
+import re
 
 import trafilatura
 from trafilatura.utils import load_html
@@ -65,10 +66,30 @@ def extract_article(html: str | bytes, url: str | None = None) -> ExtractedArtic
 FALLBACK_BELOW_CHARS = 1000
 
 
+MAX_UNDECODABLE_SHARE = 0.05
+_DECLARED_CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+
+
+def _decode(html: str | bytes) -> str | bytes:
+    """Bytes that are not valid UTF-8 but declare UTF-8 (or nothing) are decoded as UTF-8 with
+    replacement characters: a charset guess would turn them into mojibake. Other declared
+    charsets are left to the parser's detection."""
+    if isinstance(html, str):
+        return html
+    try:
+        return html.decode("utf-8")
+    except UnicodeDecodeError:
+        declared = _DECLARED_CHARSET.search(html[:4096])
+        name = declared.group(1).decode("ascii", "replace").lower() if declared else "utf-8"
+        if name.replace("_", "-") in ("utf-8", "utf8"):
+            return html.decode("utf-8", errors="replace")
+        return html
+
+
 def _extract(html: str | bytes, url: str | None) -> ExtractedArticle:
     if not isinstance(html, (str, bytes)) or not html.strip():
         raise EmptyExtraction("empty page")
-    tree = load_html(html)
+    tree = load_html(_decode(html))
     if tree is None:
         raise EmptyExtraction("not parseable as HTML")
     page = read_page_data(tree, url)
@@ -92,6 +113,8 @@ def _extract(html: str | bytes, url: str | None) -> ExtractedArticle:
             raise NotAnArticle("the page's main text is a list of links")
     if not text.strip():
         raise EmptyExtraction("no article text found")
+    if text.count("\ufffd") > MAX_UNDECODABLE_SHARE * len(text):
+        raise EmptyExtraction("the text is mostly bytes that are not valid in its charset")
     page_type = "other" if page.declares_non_article else "article"
     return _assemble(text, page, tree, url, title, page_type)
 
