@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-SECTIONS = ("extraction", "claims", "pipeline")
+SECTIONS = ("extraction", "claims", "pipeline", "latency", "fetch", "store")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,6 +51,21 @@ def main(argv: list[str] | None = None) -> int:
 
         results["pipeline"] = pipeline.run(aeb)
         print(orjson.dumps({"pipeline": results["pipeline"]}).decode(), flush=True)
+    if "latency" in wanted:  # single-article latency on an idle pipeline; 1 -> 2 workers
+        from newswire.chaos import latency_bench
+
+        results["latency"] = latency_bench.run(aeb)
+        print(orjson.dumps({"latency": results["latency"]}).decode(), flush=True)
+    if "fetch" in wanted:  # fetch-only throughput over 50 loopback hosts (no data needed)
+        from newswire.bench import fetch
+
+        results["fetch"] = fetch.run()
+        print(orjson.dumps({"fetch": results["fetch"]}).decode(), flush=True)
+    if "store" in wanted:  # write throughput on both databases, /search p95 (synthetic)
+        from newswire.bench import store
+
+        results["store"] = store.run()
+        print(orjson.dumps({"store": results["store"]}).decode(), flush=True)
     text = orjson.dumps(results, option=orjson.OPT_INDENT_2).decode()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
