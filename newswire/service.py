@@ -40,6 +40,12 @@ class _Lifespan(mode.Service):
         super().__init__()
 
     async def on_start(self) -> None:
+        # Every service keys or compares URLs by registrable domain; load the public-suffix
+        # list now (~0.2 s of CPU) rather than while the first URL waits (forked parser
+        # processes inherit it).
+        from newswire.urls import warm_up as urls_warm_up
+
+        urls_warm_up()
         for hook in self.runtime.startup_hooks:
             await hook()
         rt = self.runtime

@@ -91,6 +91,11 @@ def domain_key(url: str) -> str:
     return str(fld) if fld else host
 
 
+def warm_up() -> None:
+    """Load the public-suffix list domain_key() needs (the tld package loads it lazily)."""
+    domain_key("https://www.example.co.uk/")
+
+
 def same_site(a: str, b: str) -> bool:
     """True when two URLs share a registrable domain (used to trust rel=canonical)."""
     return domain_key(a) == domain_key(b)

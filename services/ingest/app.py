@@ -132,6 +132,7 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
     background: list[asyncio.Task[None]] = []
 
     async def start() -> None:
+        get_client()  # built before the first URL, not while it waits
         await _compact(settings, rt.topics.url_seen)
         consumer = make_consumer(settings.kafka, group_id=None, enable_auto_commit=False,
                                  auto_offset_reset="earliest")

@@ -216,3 +216,40 @@ async def test_redirects_to_refused_forms_are_refused_before_connecting(server: 
         assert hits == ["/x"]
     finally:
         await runner.cleanup()
+
+
+@pytest.fixture
+async def tls_server(tmp_path) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
+    """The same site over HTTPS with a self-signed certificate for 127.0.0.1."""
+    import ssl
+    import subprocess
+
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    runner = web.AppRunner(_app(), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
+    await site.start()
+    try:
+        yield f"https://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
+
+
+async def test_tls_is_verified_by_every_shard_of_the_ingest_client(tls_server: str) -> None:
+    import ssl
+
+    from newswire.errors import FetchError
+    from services.ingest.fetch import ShardedClient
+
+    async with ShardedClient(IngestSettings(), shards=4) as client:
+        contexts = {id(shard._transport._pool._ssl_context) for shard in client.shards}
+        assert len(contexts) == 1  # one context, built once, shared
+        context = client.shards[0]._transport._pool._ssl_context
+        assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+        with pytest.raises(FetchError, match="CERTIFICATE_VERIFY_FAILED"):
+            await fetch(f"{tls_server}/ok", client, _policy())
