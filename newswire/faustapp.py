@@ -37,8 +37,38 @@ def _cap_fetch_wait() -> None:
     driver.AIOKafkaConsumerThread._create_worker_consumer = create  # type: ignore[method-assign]
 
 
+def _never_commit_past_in_flight_records() -> None:
+    """Faust commits the first run of consecutive acked offsets of a partition, guarded by a
+    check meant to stop it when a record before them is still being processed; that check
+    compares with the committed offset off by one (Kafka's committed offset is the *next*
+    record to read) and is skipped when the committed offset is 0 or unknown. An agent with
+    concurrency > 1 that finishes record n+1 before record n then commits past n, and a crash
+    before n finishes loses n (measured: the hostile suite's million-<p> page, parsed for its
+    whole budget while later records of its partition finished, was never accounted for after
+    the extract service was SIGKILLed). Here nothing is committed at or beyond the lowest
+    offset of a partition that a stream has taken and not yet acked."""
+    from faust.transport.consumer import Consumer
+
+    original = Consumer._new_offset
+    if getattr(original, "_newswire_guarded", False):
+        return
+
+    def new_offset(self: Any, tp: Any) -> int | None:
+        acked = self._acked[tp]  # noqa: SLF001
+        if acked:
+            in_flight = [m.offset for m in list(self._unacked_messages)  # noqa: SLF001
+                         if m.tp == tp and not m.acked]
+            if in_flight and min(acked) > min(in_flight):
+                return None  # the lowest in-flight record comes first; acked ones wait
+        return original(self, tp)
+
+    new_offset._newswire_guarded = True  # type: ignore[attr-defined]
+    Consumer._new_offset = new_offset  # type: ignore[method-assign]
+
+
 def create_faust_app(service: str, settings: Settings, registry: CollectorRegistry) -> faust.App:
     _cap_fetch_wait()
+    _never_commit_past_in_flight_records()
     kafka = settings.kafka
     topics = Topics(kafka.namespace)
     datadir = settings.data_dir / "faust" / service
