@@ -56,9 +56,9 @@ def _never_commit_past_in_flight_records() -> None:
     def new_offset(self: Any, tp: Any) -> int | None:
         acked = self._acked[tp]  # noqa: SLF001
         if acked:
-            in_flight = [m.offset for m in list(self._unacked_messages)  # noqa: SLF001
-                         if m.tp == tp and not m.acked]
-            if in_flight and min(acked) > min(in_flight):
+            lowest_in_flight = min((m.offset for m in list(self._unacked_messages)  # noqa: SLF001
+                                    if m.tp == tp and not m.acked), default=None)
+            if lowest_in_flight is not None and min(acked) > lowest_in_flight:
                 return None  # the lowest in-flight record comes first; acked ones wait
         return original(self, tp)
 

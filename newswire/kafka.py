@@ -67,6 +67,13 @@ async def wait_for_broker(kafka: KafkaSettings, timeout: float = 30.0) -> None:
     raise TimeoutError(f"Kafka at {kafka.servers} not reachable: {last}")
 
 
+async def _create_topics(admin: AIOKafkaAdminClient, new: list[NewTopic]) -> None:
+    try:
+        await admin.create_topics(new)
+    except TopicAlreadyExistsError:
+        pass  # another process won the race
+
+
 async def ensure_topics(kafka: KafkaSettings, topics: Topics) -> list[str]:
     """Create every pipeline topic (and its DLQ) with explicit partition counts. Idempotent;
     returns the names created now."""
@@ -93,16 +100,11 @@ async def ensure_topics(kafka: KafkaSettings, topics: Topics) -> list[str]:
             ]
 
         try:
-            try:
-                await admin.create_topics(new(with_configs=True))
-            except KafkaError as exc:
-                if isinstance(exc, TopicAlreadyExistsError):
-                    raise
-                # the embedded broker refuses topic configs: plain topics there
-                log.info("topic configs refused (%s); creating plain topics", exc)
-                await admin.create_topics(new(with_configs=False))
-        except TopicAlreadyExistsError:
-            pass  # another process won the race
+            await _create_topics(admin, new(with_configs=True))
+        except KafkaError as exc:
+            # the embedded broker refuses topic configs: plain topics there
+            log.info("topic configs refused (%s); creating plain topics", exc)
+            await _create_topics(admin, new(with_configs=False))
         log.info("created topics %s", wanted)
         return wanted
     finally:

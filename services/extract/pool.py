@@ -40,8 +40,10 @@ class PoolBroken(Retriable):
 
 
 def _die_with_parent() -> None:
-    """Linux: the kernel SIGKILLs this process when the service process dies (a SIGKILLed
-    service must not leave parser processes running, holding what they inherited)."""
+    """Linux: the kernel SIGKILLs this process when the service process dies. A SIGKILLed
+    service must not leave parser processes running, holding what they inherited: a worker
+    forked after the service's site started holds its /metrics socket, and the restarted
+    service could not bind the port while it lived."""
     import ctypes
     import ctypes.util
     import os
@@ -56,41 +58,11 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def _close_inherited_listeners() -> None:
-    """Close listening sockets inherited from the service (its /metrics port): a worker forked
-    after the site started would otherwise keep the port bound after the service died, and
-    the restarted service could not bind it. Pebble's own channels are socketpairs, which
-    do not listen, so they stay open."""
-    import os
-    import socket
-
-    for name in os.listdir("/proc/self/fd"):
-        fd = int(name)
-        try:
-            copy = os.dup(fd)
-        except OSError:
-            continue  # the directory's own fd, already closed
-        try:
-            probe = socket.socket(fileno=copy)
-        except OSError:
-            os.close(copy)
-            continue  # not a socket
-        try:
-            listening = probe.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)
-        except OSError:
-            listening = 0
-        finally:
-            probe.close()
-        if listening:
-            os.close(fd)
-
-
 def _init_worker(memory_mb: int, warm: Callable[[], None] | None) -> None:
     import resource
     import signal
 
     _die_with_parent()
-    _close_inherited_listeners()
     # Forked from the service process: drop its asyncio signal wake-up fd and handlers, or the
     # SIGTERM pebble sends a worker over its budget reaches the service's shutdown handler.
     signal.set_wakeup_fd(-1)

@@ -23,6 +23,7 @@ from newswire.chaos.harness import Poller, Sites
 from newswire.chaos.hostile import HOSTILE, hostile_app
 from newswire.chaos.loadsite import articles, load_app
 from newswire.chaos.rss import RssMonitor
+from newswire.chaos.runner import run_chaos
 from newswire.demo import SiteServer
 from newswire.submit import submit_urls
 from newswire.urls import article_id, canonicalize
@@ -278,48 +279,28 @@ def test_issue_acceptance_news_and_hostile_pages_while_extract_is_killed_three_t
     """Issue 8's outside check: news pages plus six hostile URLs submitted together while the
     extract service is SIGKILLed three times; everything accounted for within 7 minutes,
     every news page stored exactly once, at least five hostile URLs failed, RSS < 1.5 GB."""
-    import os
-    import signal
-
     items = articles(60, seed=4242)  # pages this pipeline has never seen, on new hosts
     run = str(time.monotonic_ns())
     hostile = [f"{hostile_site}{path}?run={run}" for path in ACCEPTANCE_HOSTILE]
-    kills = 0
-    with Sites(lambda: load_app(items), hosts=2, first=40) as bases, \
-            RssMonitor(pipe.supervisor.pids) as rss, Poller(pipe.supervisor):
+    with Sites(lambda: load_app(items), hosts=2, first=40) as bases:
         normal = [f"{bases[i % len(bases)]}/news/{a.slug}" for i, a in enumerate(items)]
-        started = time.monotonic()
-        asyncio.run(submit_urls(pipe.settings, [*hostile, *normal]))
-        results: dict[str, dict] = {}
-        next_kill = started + 2.0
-        while time.monotonic() - started < 420:
-            if kills < 3 and time.monotonic() >= next_kill:
-                pid = pipe.supervisor.pids()["extract"]
-                os.kill(pid, signal.SIGKILL)
-                kills += 1
-                # the next kill once the supervisor has restarted it and it works again
-                while pipe.supervisor.pids()["extract"] == pid:
-                    time.sleep(0.2)
-                next_kill = time.monotonic() + 8.0
-            pending = [u for u in [*hostile, *normal] if u not in results]
-            if not pending and kills == 3:
-                break
-            results.update(poll_accounted(pipe.api, pending, time.monotonic() + 1))
-            time.sleep(0.5)
-        elapsed = time.monotonic() - started
-    summary = check(pipe.settings, [*hostile, *normal], results).summary()
+        chaos = run_chaos(pipe, [*hostile, *normal], kills_per_service=3,
+                          services=("extract",), deadline=420)
+    results = chaos.check.results
+    summary = chaos.summary()
     hostile_failed = sum(results.get(u, {}).get("status") == "failed" for u in hostile)
-    report = {"seconds": round(elapsed, 1), "kills": kills, "lost": summary["lost"],
-              "duplicated": summary["duplicated"], "hostile_failed": hostile_failed,
+    report = {"seconds": round(chaos.seconds, 1), "kills": len(chaos.kills),
+              "lost": summary["lost"], "duplicated": summary["duplicated"],
+              "recovery_max_s": summary["recovery_max_s"], "hostile_failed": hostile_failed,
               "hostile": {u.split("?")[0].rsplit("/", 1)[1]: (results.get(u, {}).get("stage"),
                                                               results.get(u, {}).get("reason"))
                           for u in hostile},
               "normal_stored": sum(results.get(u, {}).get("status") == "ok" for u in normal),
-              "rss": rss.report_mb()}
+              "rss": chaos.rss}
     print("\nissue-8 acceptance: " + json.dumps(report))
-    assert kills == 3
-    assert summary["lost"] == 0 and elapsed < 420, report
+    assert len(chaos.kills) == 3
+    assert summary["lost"] == 0 and chaos.seconds < 420, report
     assert summary["duplicated"] == 0, report
     assert all(results[u]["status"] == "ok" for u in normal), report
     assert hostile_failed >= 5, report
-    assert max(rss.peak_process.values()) < 1.5 * 2**30, report
+    assert max(r["peak_process_mb"] for r in chaos.rss.values()) < GB / 2**20, report

@@ -22,9 +22,6 @@ _WARM_UP_PAGE = """<html lang="en"><head><title>Warm-up story</title>
 
 
 def warm_up() -> None:
-    """Load what the first page would otherwise pay for: the language model (~0.6 s), then
-    one whole extraction of a small page, which pays every lazy import and table load."""
-    from .language import warm_up as language_warm_up
-
-    language_warm_up()
+    """Pay what the first page would otherwise pay for: one whole extraction of a small page
+    loads the language model (~0.6 s) and every lazily imported module and table."""
     extract_article(_WARM_UP_PAGE, "https://example.com/a")

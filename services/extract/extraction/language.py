@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["detect_language", "warm_up"]
+__all__ = ["detect_language"]
 
 MIN_WORDS = 15
 _SAMPLE_CHARS = 1500
@@ -17,6 +17,3 @@ def detect_language(text: str, declared: str | None) -> str | None:
     code, _ = py3langid.classify(text[:_SAMPLE_CHARS])
     return code or declared
 
-
-def warm_up() -> None:
-    detect_language("warm up the language model once per process " * 3, None)
