@@ -16,6 +16,7 @@ scheduler and its own connection pool for httpx. The guard allows 127.0.0.0/8 he
 from __future__ import annotations
 
 import asyncio
+import resource
 import socket
 import subprocess
 import sys
@@ -51,6 +52,11 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def max_in_window(times: list[float], window: float = 1.0) -> int:
@@ -98,11 +104,16 @@ async def _fetch_all(port: int, pages_per_host: int, rps: float,
             starts[h].clear()
         sizes.clear()
         began = time.perf_counter()
+        cpu_began = _cpu_seconds()
         await asyncio.gather(*(one(h, i) for i in range(pages_per_host) for h in HOSTS))
         elapsed = time.perf_counter() - began
+        cpu = _cpu_seconds() - cpu_began
     return {
         "pages": len(sizes), "failures": failures, "seconds": round(elapsed, 2),
         "pages_per_second": round(len(sizes) / elapsed, 1),
+        # the fetcher's own CPU per page (the server is another process): steadier than
+        # pages/s when something else competes for the 2 cores
+        "fetcher_cpu_ms_per_page": round(1000 * cpu / max(1, len(sizes)), 3),
         "max_starts_of_one_host_in_1s": max(max_in_window(sorted(t)) for t in starts.values()),
     }
 

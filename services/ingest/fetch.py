@@ -107,10 +107,18 @@ class ShardedClient:
     httpcore's pool matches every queued request against every pooled connection on each
     event (quadratic in the pool size), which limits one client with hundreds of connections
     to a few hundred requests a second; shards keep each pool small. All shards share the
-    same settings, so a request built by one can be sent by another."""
+    same settings, so a request built by one can be sent by another.
 
-    def __init__(self, ingest: IngestSettings, shards: int = 16) -> None:
-        per = max(1, -(-max(ingest.max_in_flight, ingest.concurrency) // shards))
+    By default there is one shard per ``per_domain_concurrency`` fetches in flight (64 shards
+    of 8 connections for the default 256 in flight): with 16 shards of 32 connections, checking
+    every pooled connection for expiry on each request cost about a fifth of the client's CPU
+    (fetch benchmark, 50 hosts: 1.6 ms -> 1.35 ms of CPU per page with 64 shards)."""
+
+    def __init__(self, ingest: IngestSettings, shards: int | None = None) -> None:
+        in_flight = max(ingest.max_in_flight, ingest.concurrency)
+        if shards is None:
+            shards = max(16, -(-in_flight // max(1, ingest.per_domain_concurrency)))
+        per = max(1, -(-in_flight // shards))
         context = httpx.create_ssl_context(trust_env=False)  # what verify=True builds
         self.shards = [make_client(ingest, connections=per * 2, verify=context)
                        for _ in range(shards)]

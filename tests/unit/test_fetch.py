@@ -253,3 +253,32 @@ async def test_tls_is_verified_by_every_shard_of_the_ingest_client(tls_server: s
         assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
         with pytest.raises(FetchError, match="CERTIFICATE_VERIFY_FAILED"):
             await fetch(f"{tls_server}/ok", client, _policy())
+
+
+async def test_a_warm_fetch_looks_up_no_modules(server: str) -> None:
+    """Each fetch must not retry a failing import: httpcore imports sniffio on every lock it
+    creates, and without sniffio installed each of those imports scanned sys.path (a third of
+    ingest's CPU per page in the fetch benchmark)."""
+    import sys
+    from importlib.abc import MetaPathFinder
+
+    class Counter(MetaPathFinder):
+        def __init__(self) -> None:
+            self.names: list[str] = []
+
+        def find_spec(self, name, path=None, target=None):  # type: ignore[no-untyped-def]
+            self.names.append(name)
+            return None  # let the real finders answer
+
+    from services.ingest.fetch import ShardedClient
+
+    async with ShardedClient(IngestSettings()) as client:
+        await fetch(f"{server}/ok", client, _policy())  # warm: first-use imports happen here
+        counter = Counter()
+        sys.meta_path.insert(0, counter)
+        try:
+            for _ in range(5):
+                assert (await fetch(f"{server}/ok", client, _policy())).body == PAGE
+        finally:
+            sys.meta_path.remove(counter)
+    assert counter.names == []
