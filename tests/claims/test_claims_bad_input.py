@@ -81,7 +81,8 @@ def test_five_megabyte_text_is_bounded_and_flagged_partial():
     elapsed = time.perf_counter() - t0
     assert elapsed < 5.0, elapsed
     assert result.partial
-    assert result.claims  # a partial result, not an empty one
+    # a partial result keeps the attributions found within the budget, not just the first
+    assert sum(c.kind == "quote" for c in result.claims) > 10, len(result.claims)
     for c in result.claims[:50]:
         assert text[c.start : c.end] == c.text
 

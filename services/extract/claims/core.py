@@ -6,7 +6,7 @@ import time
 
 from .checkworthy import load_model, statement_type
 from .model import Claim, ClaimsResult
-from .quotes import find_attributions
+from .attributions import find_attributions
 from .segment import paragraphs, sentences
 from .speakers import SpeakerResolver
 
@@ -22,14 +22,17 @@ def warm_up() -> None:
 
 def find_claims(text: str, *, budget_seconds: float = 10.0) -> ClaimsResult:
     """Claims in ``text``; never raises, returns ``partial=True`` if the budget ran out."""
-    deadline = time.perf_counter() + max(0.0, float(budget_seconds))
+    budget = max(0.0, float(budget_seconds))
+    deadline = time.perf_counter() + budget
     try:
-        return _find(text if isinstance(text, str) else str(text), deadline)
+        return _find(text if isinstance(text, str) else str(text), deadline, deadline + budget)
     except Exception:  # a library bug must not take the pipeline stage down
         return ClaimsResult([], True)
 
 
-def _find(text: str, deadline: float) -> ClaimsResult:
+def _find(text: str, deadline: float, hard_deadline: float) -> ClaimsResult:
+    """Attributions are sought until ``deadline``; those found are then finished (speaker,
+    score) until ``hard_deadline``, so a partial result keeps what the search found."""
     if not text or not text.strip():
         return ClaimsResult([], False)
 
@@ -56,9 +59,10 @@ def _find(text: str, deadline: float) -> ClaimsResult:
             Claim("quote", content, r.start, r.end, r.direct, speaker, r.speaker_start, r.speaker_end, r.cue,
                   round(model.score(content), 4), None)
         )
-        if over():
+        if time.perf_counter() > hard_deadline:
             complete = False
             break
+    complete = complete and not over()
     if complete:
         for para in paras:
             if over():

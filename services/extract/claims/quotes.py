@@ -11,6 +11,13 @@ boundary):
 - ``According to SPK, C.`` / ``C, according to SPK.``
 - a quotation with no cue of its own continues the previous speaker's quote
   (``“Q1,” he said. “Q2.”`` and quote-only paragraphs).
+
+Then a broad pass (``broad.py``) adds every other cue of the unit
+from a wider lexicon of speech, belief, intention and evaluation verbs
+(``X believes C``, ``X plans to C``, ``X criticized C``, ``a poll shows C``), with relative
+(``X, who argued C``), coordinated (``X criticized A and praised B``) and participial
+(``…, citing C``) subjects, raising verbs (``X seemed to C``), nominal cues (``X’s claim that
+C``), ``According to X, C`` with long sources, headline ``X: C`` and ``Asked about C, …``.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .segment import ALL_DQ, Span, paragraphs, quote_spans, sentences, single_quote_spans
+from .segment import ALL_DQ, Span, sentences, single_quote_spans
 
 # Verb forms that report speech or thought. Lower-case only: "States" is not a cue.
 _SPEECH = (
@@ -95,6 +102,24 @@ def _short_tail(tail: str) -> bool:
     return True
 
 
+_THAT_AFTER = re.compile(r"((?:\s+(?!that\b)[^\s,:;“\"(]+){0,6}?)\s+that\b|\s*[,:]")
+_OBJ_WORDS = frozenset("reporters him her them me us you supporters voters audience crowd viewers listeners".split())
+
+
+def _that_skip(rest: str) -> re.Match | None:
+    """``CUE [object/adverbials] that`` or ``CUE,``/``CUE:`` at the start of ``rest``. The
+    skipped words must look like an object or a time/place phrase ("told reporters on
+    Tuesday that"): in "said he knows how hard that is" the "that" is no complementiser."""
+    m = _THAT_AFTER.match(rest)
+    if m is None or not m.group(1):
+        return m
+    for w in m.group(1).split():
+        lw = w.lower().strip("’'.")
+        if not (lw in _TAIL_WORDS or lw in _OBJ_WORDS or w[:1].isupper() or w[:1].isdigit() or lw.endswith("ly")):
+            return None
+    return m
+
+
 @dataclass(slots=True)
 class RawAttribution:
     start: int
@@ -105,10 +130,13 @@ class RawAttribution:
     direct: bool
 
 
+_TRIM_CHARS = ",;:—–-\u2060"  # WORD JOINER: left by core.py's '' → '"' normalisation
+
+
 def _trim(text: str, a: int, b: int) -> tuple[int, int]:
-    while a < b and (text[a].isspace() or text[a] in ",;:—–-"):
+    while a < b and (text[a].isspace() or text[a] in _TRIM_CHARS):
         a += 1
-    while b > a and (text[b - 1].isspace() or text[b - 1] in ",;:—–-"):
+    while b > a and (text[b - 1].isspace() or text[b - 1] in _TRIM_CHARS):
         b -= 1
     return a, b
 
@@ -174,7 +202,12 @@ def _speaker_after(text: str, cue_end: int, hi: int) -> tuple[int, int] | None:
         phrase = text[a:b]
     if not phrase or not (phrase[0].isupper() or phrase.split()[0].lower() in ("the", "a", "an", "his", "her", "their", "its", "one", "two", "several", "some", "many", "another")):
         return None
+    if any(w.lower() in _MODALS for w in phrase.split()):  # "…, hopes his campaign could win": a clause
+        return None
     return (a, b) if _speaker_ok(phrase) else None
+
+
+_MODALS = frozenset("could would should will can may might must has have had did does do".split())
 
 
 _BAD_FIRST = frozenset(
@@ -187,11 +220,13 @@ _BAD_FIRST = frozenset(
 
 def _speaker_ok(phrase: str) -> bool:
     words = phrase.split()
-    if not 1 <= len(words) <= 12:
+    if not 1 <= len(words) <= 12 or not re.search(r"[A-Za-z]{2}|\bI\b", phrase):
         return False
     low = [w.lower().strip("’'\".,") for w in words]
     if any(w in _BAD_WORDS for w in low) or low[-1] in _BAD_LAST:
         return False
+    if words[-1].endswith(("’s", "'s")) and any(w[:1].islower() for w in words):
+        return False  # "Lawmakers rejected Delgado's [claim]": a clause ending in a possessor
     if low[0] in _BAD_FIRST or low[0].endswith("ing"):
         return False
     if any(c in phrase for c in ALL_DQ):
@@ -221,53 +256,14 @@ def _in_quote(pos: int, quotes: list[Span]) -> bool:
     return any(q.start <= pos < q.end for q in quotes)
 
 
-def find_attributions(text: str, paras: list[Span] | None = None, deadline_check=None) -> tuple[list[RawAttribution], bool]:
-    """All attributions in ``text``; returns (attributions, completed)."""
-    out: list[RawAttribution] = []
-    last_direct: RawAttribution | None = None
-    last_para_idx = -10
-    prev_unclosed = False
-    for pi, para in enumerate(paras if paras is not None else paragraphs(text)):
-        if deadline_check is not None and deadline_check():
-            return out, False
-        quotes, unclosed, starts_q = quote_spans(text, para)
-        if not quotes and not CUE_RE.search(text, para.start, para.end) and not _ACCORDING.search(text, para.start, para.end):
-            prev_unclosed = False
-            continue
-        for unit in _units(text, para, quotes):
-            uq = [q for q in quotes if unit.start <= q.start < unit.end]
-            got = _unit(text, unit, uq, quotes)
-            consumed = [q for q in uq if any(r.start <= q.start and q.end <= r.end for r in got)]
-            for r in got:
-                out.append(r)
-                if r.direct:
-                    last_direct = r
-                    last_para_idx = pi
-            for q in uq:
-                if q in consumed:
-                    continue
-                # a cue-less quotation continues the previous direct quote
-                nwords = len(text[q.start:q.end].split())
-                if last_direct is not None and (
-                    (pi == last_para_idx and q.start - last_direct.end < 200)
-                    or (pi - last_para_idx <= 2 and q.start == para.start and (starts_q or prev_unclosed))
-                ):
-                    if pi == last_para_idx and q.start - last_direct.end < 200:
-                        last_direct.end = max(last_direct.end, q.end)
-                    elif nwords >= 3:
-                        r = RawAttribution(q.start, q.end, last_direct.speaker_start, last_direct.speaker_end, last_direct.cue, True)
-                        out.append(r)
-                        last_direct = r
-                        last_para_idx = pi
-        prev_unclosed = unclosed
-    return out, True
 
-
-def _unit(text: str, unit: Span, uq: list[Span], allq: list[Span]) -> list[RawAttribution]:
+def _unit(text: str, unit: Span, uq: list[Span], allq: list[Span], speech: bool = True) -> list[RawAttribution]:
+    """``speech``: whether the unit holds a speech-verb word at all; when it does not, the
+    CUE_RE searches (a long alternation, the slowest step here) cannot match and are skipped."""
     res: list[RawAttribution] = []
     ua, ub = unit.start, unit.end
     # --- direct quotes with an adjacent cue
-    for i, q in enumerate(uq):
+    for i, q in enumerate(uq if speech else ()):
         # speaker after: “Q,” SPK CUE / “Q,” CUE SPK
         nxt = uq[i + 1].start if i + 1 < len(uq) else ub
         post = text[q.end:nxt]
@@ -312,7 +308,7 @@ def _unit(text: str, unit: Span, uq: list[Span], allq: list[Span]) -> list[RawAt
             if cb - ca > 10:
                 return [RawAttribution(ca, cb, after[0], after[1], "according to", _has_q(text, ca, cb))]
     # --- indirect with a cue outside quotations
-    for m in CUE_RE.finditer(text, ua, ub):
+    for m in CUE_RE.finditer(text, ua, ub) if speech else ():
         if _in_quote(m.start(), allq):
             continue
         verb = m.group("verb")
@@ -344,7 +340,7 @@ def _unit(text: str, unit: Span, uq: list[Span], allq: list[Span]) -> list[RawAt
         if spk is None:
             continue
         rest = text[m.end():ub]
-        t = re.match(r"(?:\s+(?!that\b)[^\s,:;“\"]+){0,6}?\s+that\b|\s*[,:]", rest)
+        t = _that_skip(rest)
         if t is None:
             if verb in _NEEDS_THAT:
                 continue

@@ -82,6 +82,9 @@ def _is_open_straight(text: str, i: int, lo: int, hi: int) -> bool:
     return False
 
 
+_DQ = re.compile("[" + re.escape(ALL_DQ) + "]")
+
+
 def quote_spans(text: str, para: Span) -> tuple[list[Span], bool, bool]:
     """Double-quoted spans in a paragraph (marks included).
 
@@ -91,10 +94,9 @@ def quote_spans(text: str, para: Span) -> tuple[list[Span], bool, bool]:
     spans: list[Span] = []
     open_at = -1
     lo, hi = para.start, para.end
-    for i in range(lo, hi):
+    for mark in _DQ.finditer(text, lo, hi):  # only the marks: no Python loop over every character
+        i = mark.start()
         c = text[i]
-        if c not in ALL_DQ:
-            continue
         if c == '"':
             is_open = open_at < 0 and _is_open_straight(text, i, lo, hi) or (
                 open_at < 0 and i == lo
@@ -110,7 +112,9 @@ def quote_spans(text: str, para: Span) -> tuple[list[Span], bool, bool]:
             if open_at < 0:
                 open_at = i
         elif open_at >= 0:
-            spans.append(Span(open_at, i + 1))
+            # core.py turns a closing '' into '"' + WORD JOINER: the joiner belongs to the mark
+            end = i + 2 if i + 1 < hi and text[i + 1] == "\u2060" else i + 1
+            spans.append(Span(open_at, end))
             open_at = -1
         elif not spans:
             spans.append(Span(lo, i + 1))

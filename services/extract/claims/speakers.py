@@ -52,6 +52,12 @@ _ORG_NOUNS: dict[str, tuple[str, ...]] = {
 _ORG_NAME = re.compile(
     r"\b(?:The |the )?(?:[A-Z][\w&’'\-]*\.? )*(?:[A-Z][\w.&’'\-]*)(?: (?:of|for|on) (?:the )?[A-Z][\w’'\-]*(?: [A-Z][\w’'\-]*)*)?"
 )
+_RELATIVE = frozenset("who which that".split())
+_NAME_AT_END = re.compile(r"[A-Z][\w.’'\-]*(?:\s+[A-Z][\w.’'\-]*)*$")
+# up to four words ending the text, none of them a preposition, conjunction or verb-like
+_NP_AT_END = re.compile(
+    r"(?:\b(?!(?:of|in|on|at|to|for|with|by|from|and|or|but|is|was|are|were|has|had|have)\b)[\w’'\-]+\s+){0,3}[\w’'\-]+$"
+)
 _CAMPAIGN = re.compile(r"\b([A-Z][a-z]+)(?:’s|'s)?\s+campaign\b")
 
 
@@ -101,6 +107,8 @@ class SpeakerResolver:
         if not words:
             return mention
         low = words[0].lower()
+        if len(words) == 1 and low in _RELATIVE:
+            return self._antecedent(start) or mention
         if len(words) == 1 and low in _PERSON_PRONOUNS | {"i"}:
             if previous:
                 return previous
@@ -120,6 +128,20 @@ class SpeakerResolver:
             if org:
                 return org
         return mention
+
+    def _antecedent(self, pos: int) -> str | None:
+        """What a relative pronoun refers to: the noun phrase just before it ("Sen. Ted
+        Cruz, who …" → "Ted Cruz"; "an ad that …" → "an ad")."""
+        before = self.text[max(0, pos - 120) : pos].rstrip(" ,\n")
+        name = _NAME_AT_END.search(before)
+        if name:
+            return self.resolve_name(name.group())
+        np_ = _NP_AT_END.search(before)
+        return np_.group().strip() if np_ else None
+
+    def resolve_name(self, name: str) -> str:
+        full = self.by_last.get(re.sub(r"(?:’s|'s)$", "", name.split()[-1]).lower())
+        return full or _strip_titles(name)
 
     def _nearest_person(self, pos: int) -> str | None:
         for p, name in reversed(self.names):

@@ -1,0 +1,62 @@
+"""find_attributions: every attribution of an article, the quotation and speech-verb passes
+(quotes.py) and the broad pass (broad.py) over the same units, in text order."""
+
+from __future__ import annotations
+
+import re
+
+from .segment import Span, paragraphs, quote_spans
+from .quotes import _ACCORDING, CUE_RE, RawAttribution, _unit, _units
+from .broad import _CUE_WORDS, _HEADLINE, _SPEECH_WORDS, _WORD_RE, _broad
+
+def _lexicon_hits(text: str, para: Span) -> list[re.Match]:
+    """The paragraph's words that are in the broad cue lexicon (found once, used per unit)."""
+    return [m for m in _WORD_RE.finditer(text, para.start, para.end) if m.group() in _CUE_WORDS]
+
+
+def find_attributions(text: str, paras: list[Span] | None = None, deadline_check=None) -> tuple[list[RawAttribution], bool]:
+    """All attributions in ``text``; returns (attributions, completed)."""
+    out: list[RawAttribution] = []
+    last_direct: RawAttribution | None = None
+    last_para_idx = -10
+    prev_unclosed = False
+    for pi, para in enumerate(paras if paras is not None else paragraphs(text)):
+        if deadline_check is not None and deadline_check():
+            return out, False
+        quotes, unclosed, starts_q = quote_spans(text, para)
+        hits = _lexicon_hits(text, para)
+        if not (quotes or hits or _HEADLINE.match(text, para.start, para.end) or CUE_RE.search(text, para.start, para.end)
+                or _ACCORDING.search(text, para.start, para.end)):
+            prev_unclosed = False
+            continue
+        for unit in _units(text, para, quotes):
+            uq = [q for q in quotes if unit.start <= q.start < unit.end]
+            uhits = [h for h in hits if unit.start <= h.start() < unit.end]
+            got = _unit(text, unit, uq, quotes, any(h.group() in _SPEECH_WORDS for h in uhits))
+            consumed = [q for q in uq if any(r.start <= q.start and q.end <= r.end for r in got)]
+            for r in got:
+                if r.direct:
+                    last_direct = r
+                    last_para_idx = pi
+            got += _broad(text, unit.start, unit.end, quotes, got, uhits)
+            # in text order, so that pronoun resolution sees the speakers as a reader does
+            got.sort(key=lambda r: min(r.start, r.speaker_start if r.speaker_start is not None else r.start))
+            out.extend(got)
+            for q in uq:
+                if q in consumed:
+                    continue
+                # a cue-less quotation continues the previous direct quote
+                nwords = len(text[q.start:q.end].split())
+                if last_direct is not None and (
+                    (pi == last_para_idx and q.start - last_direct.end < 200)
+                    or (pi - last_para_idx <= 2 and q.start == para.start and (starts_q or prev_unclosed))
+                ):
+                    if pi == last_para_idx and q.start - last_direct.end < 200:
+                        last_direct.end = max(last_direct.end, q.end)
+                    elif nwords >= 3:
+                        r = RawAttribution(q.start, q.end, last_direct.speaker_start, last_direct.speaker_end, last_direct.cue, True)
+                        out.append(r)
+                        last_direct = r
+                        last_para_idx = pi
+        prev_unclosed = unclosed
+    return out, True

@@ -1,0 +1,520 @@
+"""The broad attribution pass: PolNeAR-style attributions beyond speech verbs (see quotes.py
+for the quotation and "said"-type passes, attributions.py for how the two are combined)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .segment import Span
+from .quotes import (  # helpers shared by both passes
+    _ACCORDING, _SPEECH, RawAttribution, _extend, _has_q, _in_quote, _leading_np, _short_tail,
+    _speaker_before, _that_skip, _trim,
+)
+
+# ---------------------------------------------------------------------------------------
+# Broad pass: PolNeAR-style attributions beyond speech verbs.
+#
+# The passes above find quotations and "said"-type reports, one per unit. News attribution
+# is much wider: beliefs ("X believes C"), intentions ("X plans to C"), evaluations ("X
+# criticized C"), evidence ("a poll shows C"), several per sentence. This pass looks at
+# every lower-case word of a unit, keeps those in a cue lexicon, and takes
+# SUBJECT CUE CONTENT with the content running to the end of the clause. Word lookup in a
+# dict keeps it linear; no regex alternation over hundreds of verbs.
+
+# Lemmas by what follows them. CLAUSE: a reported clause ("that ..." or bare). INF: "to VP"
+# (intentions). OBJ: an object noun phrase (evaluations, stances, evidence). Left out after
+# measuring on PolNeAR train (under a third of their predictions were attributions): work,
+# need, vote, move, fail, struggle, attempt, intend, try, raise, debate, rate, contest,
+# challenge, target, address, detail, like, issue, release, order, request, publish,
+# maintain, hear, understand, figure, state, read.
+_CLAUSE_LEMMAS = """say tell add write tweet claim argue note explain insist warn announce declare believe
+think recall acknowledge admit suggest report reply respond counter predict contend
+concede confirm deny estimate observe emphasize stress complain joke quip testify ask
+agree post find show reveal conclude indicate assert allege fear worry know feel demand
+muse boast lament shout yell mention reiterate remind assure echo speculate realize hint
+imply signal insinuate guess suspect doubt wonder caution charge disclose inform notify
+learn recognize proclaim swear vow pledge promise hope expect assume suppose imagine
+determine decide emphasise recognise reckon see forecast project""".split()
+_INF_LEMMAS = """want plan hope seek refuse threaten promise vow pledge decide expect aim offer agree
+decline ask urge prefer push wish aspire strive rush hesitate scramble""".split()
+_OBJ_LEMMAS = """criticize praise support endorse accuse blame reject defend attack question oppose
+describe dismiss slam blast back mock condemn denounce decry tout highlight cite welcome
+applaud thank ignore favor embrace propose discuss call hail laud champion trumpet
+rebuke chide scold lambaste pillory assail berate castigate ridicule deride promote push
+advocate recommend approve disapprove dispute doubt distrust characterize portray label
+brand dub deem consider regard view rank list identify acknowledge credit fault hammer
+bash knock pan trash skewer threaten criticise characterise favour prefer mention
+reference invoke echo repeat reiterate justify explain excuse downplay minimize
+celebrate congratulate mourn lament regret bemoan emphasize stress underscore outline
+unveil demand insist""".split()
+# Raising verbs: "X seemed to C" attributes C about X to an unnamed judge.
+_RAISE_LEMMAS = "seem appear".split()
+# Verbs that are cues only with their particle ("pointed to", "talked about").
+_PHRASAL_LEMMAS = """refer point talk speak focus weigh lash come sign reach single lay spell rule
+take open stand rail allude object lobby fight brag""".split()
+# Phrasal cues: verb + particle forms one cue ("called for", "pointed to").
+_PARTICLES = {
+    "call": ("for", "on"), "point": ("to", "out"), "refer": ("to",), "talk": ("about",),
+    "speak": ("about", "of", "out"), "push": ("for",), "argue": ("for", "against"),
+    "lash": ("out",), "weigh": ("in",), "come": ("out",), "sign": ("on",), "warn": ("of", "against", "about"),
+    "complain": ("about", "of"), "worry": ("about",), "boast": ("about", "of"), "brag": ("about",),
+    "joke": ("about",), "rail": ("against",), "fight": ("for", "against"), "lobby": ("for", "against"),
+    "vote": ("for", "against"), "hint": ("at",), "allude": ("to",), "object": ("to",),
+    "reach": ("out",), "single": ("out",), "lay": ("out",), "spell": ("out",), "rule": ("out",),
+    "back": ("away",), "take": ("aim",), "open": ("up",), "stand": ("by",), "think": ("about", "of"),
+}
+_IRREGULAR = {
+    "say": ("says", "said", "saying"), "tell": ("tells", "told", "telling"),
+    "write": ("writes", "wrote", "written", "writing"), "think": ("thinks", "thought", "thinking"),
+    "know": ("knows", "knew", "known", "knowing"), "feel": ("feels", "felt", "feeling"),
+    "find": ("finds", "found", "finding"), "show": ("shows", "showed", "shown", "showing"),
+    "see": ("sees", "saw", "seen", "seeing"), "seek": ("seeks", "sought", "seeking"),
+    "speak": ("speaks", "spoke", "spoken", "speaking"), "hear": ("hears", "heard", "hearing"),
+    "read": ("reads", "reading"), "swear": ("swears", "swore", "sworn", "swearing"),
+    "forecast": ("forecasts", "forecasting"), "fight": ("fights", "fought", "fighting"),
+    "lay": ("lays", "laid", "laying"), "take": ("takes", "took", "taken", "taking"),
+    "come": ("comes", "came", "coming"), "stand": ("stands", "stood", "standing"),
+    "understand": ("understands", "understood", "understanding"), "lie": ("lies", "lied", "lying"),
+    "mean": ("means", "meant", "meaning"), "issue": ("issues", "issued", "issuing"),
+}
+_DOUBLE = frozenset("admit regret commit submit refer prefer omit rebut plan stop chat quip dub bet vet rap slam ban".split())
+
+
+def _forms(lemma: str) -> tuple[str, ...]:
+    """Inflections of a regular English verb (irregulars listed above)."""
+    if lemma in _IRREGULAR:
+        return (lemma,) + _IRREGULAR[lemma]
+    if lemma in _DOUBLE:
+        d = lemma + lemma[-1]
+        return (lemma, lemma + "s", d + "ed", d + "ing")
+    if lemma.endswith("e"):
+        return (lemma, lemma + "s", lemma + "d", lemma[:-1] + "ing")
+    if lemma.endswith("y") and lemma[-2] not in "aeiou":
+        return (lemma, lemma[:-1] + "ies", lemma[:-1] + "ied", lemma + "ing")
+    if lemma.endswith(("s", "sh", "ch", "x", "z")):
+        return (lemma, lemma + "es", lemma + "ed", lemma + "ing")
+    return (lemma, lemma + "s", lemma + "ed", lemma + "ing")
+
+
+def _build_lexicon() -> dict[str, tuple[str, str]]:
+    """word form → (lemma, kind); a lemma in several lists keeps the first kind."""
+    lex: dict[str, tuple[str, str]] = {}
+    kinds = (("clause", _CLAUSE_LEMMAS), ("inf", _INF_LEMMAS), ("obj", _OBJ_LEMMAS),
+             ("raise", _RAISE_LEMMAS), ("phrasal", _PHRASAL_LEMMAS))
+    for kind, lemmas in kinds:
+        for lemma in lemmas:
+            for f in _forms(lemma):
+                lex.setdefault(f, (lemma, kind))
+    return lex
+
+
+_LEXICON = _build_lexicon()
+_WORD_RE = re.compile(r"(?<![\w’'\-])[a-z][a-z’'\-]*")  # lower-case words only: "States" is no cue
+_BE = frozenset("is are was were be been being am".split())
+_NOT_SUBJECT = frozenset("it there this these those what which who that here one".split())
+_CONTENT_STOP = re.compile(r";|\s[—–]\s|,\s+(?:according\b|([a-z]+ing)\b)")
+# auxiliaries and adverbs between a subject and its verb: "has long argued", "didn’t want"
+_AUX_RUN = frozenset(
+    """has have had is are was were will would could might may did does do not never also can
+    should must been be being still already long even just often again now then once first
+    last too both all each only""".split()
+)
+
+
+def _aux_run(text: str, lo: int, pos: int) -> tuple[int, list[str]]:
+    """(start of the auxiliary/adverb run ending at ``pos``, its words)."""
+    words = []
+    for m in reversed(list(re.finditer(r"\S+", text[max(lo, pos - 80) : pos]))):
+        w = m.group().lower()
+        if w in _AUX_RUN or (w.endswith("ly") and len(w) > 3) or w.endswith(("n’t", "n't")):
+            words.append(w)
+            continue
+        return max(lo, pos - 80) + m.end(), words[::-1]
+    return lo, words[::-1]
+
+
+_REL_TAIL = re.compile(r"\b(who|which|that)\s*$")
+_COORD_END = re.compile(r"[\s,]*(?:\b(?:and|but|or|then)\b)?[\s,]*$")
+_CONJ = re.compile(r"\b(?:and|but|or)\b")
+
+_PASSIVE_OK = frozenset("expect quote report see consider know believe think deem view regard rank rate list identify describe characterize portray label".split())
+
+
+@dataclass(slots=True)
+class _Cue:
+    lemma: str
+    kind: str
+    start: int  # of the verb
+    end: int  # after the verb and its particle
+
+
+def _cues_in(text: str, hits: list[re.Match], allq: list[Span]) -> list[_Cue]:
+    """Lexicon words outside quotations, with their particle ("called for")."""
+    out = []
+    for m in hits:
+        entry = _LEXICON.get(m.group())
+        if entry is None or _in_quote(m.start(), allq):
+            continue
+        lemma, kind = entry
+        end = m.end()
+        parts = _PARTICLES.get(lemma)
+        if parts:
+            p = re.match(r"\s+([a-z]+)\b", text[end : end + 12])
+            if p and p.group(1) in parts:
+                end += p.end()
+        if kind == "phrasal" and end == m.end():
+            continue
+        out.append(_Cue(lemma, kind, m.start(), end))
+    return out
+
+
+def _subject(text: str, lo: int, cue: _Cue) -> tuple[tuple[int, int] | None, int, bool]:
+    """(speaker span, start of the aux run, passive) for the subject of ``cue``."""
+    s_end, aux_words = _aux_run(text, lo, cue.start)
+    form = text[cue.start : cue.end].split()[0]
+    passive = any(w in _BE for w in aux_words[-2:]) and not form.endswith("ing")
+    rel = _REL_TAIL.search(text, max(0, s_end - 8), s_end)
+    if rel:  # "Smith, who has long argued C", "an ad that attacks C": the relative pronoun
+        return (rel.start(1), rel.end(1)), s_end, passive  # (speakers.py finds its antecedent)
+    spk = _speaker_before(text, lo, s_end) if s_end > lo else None
+    if spk is not None:
+        spk = _clitic(text, spk, form)
+    if spk is not None and not _subject_ok(text[spk[0] : spk[1]], form, bool(aux_words)):
+        spk = None
+    return spk, s_end, passive
+
+
+_PARTICIPLES = frozenset("said told written thought known shown seen sought spoken heard sworn found".split())
+_PLURAL_PRON = frozenset("i we they you".split())
+_VERBISH = frozenset(
+    """had has have do does did get gets got make makes made take takes took go goes went
+    gave give gives won lost ran said says told can will would could should may might must
+    shall ought""".split()
+)
+_TIME_WORDS = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday today yesterday tonight last
+    earlier later next this week month year morning afternoon evening night""".split()
+)
+
+
+def _clitic(text: str, spk: tuple[int, int], form: str) -> tuple[int, int] | None:
+    """Strip an auxiliary clitic off the subject ("They’re", "he’d"); a trailing ’s is
+    "has" before a participle ("he’s said") and otherwise a possessive: then the cue word
+    is a noun ("Clinton’s plans"), no verb at all."""
+    a, b = spk
+    m = re.search(r"[’'](?:re|ve|ll|d|s)$|s[’']$", text[a:b])
+    if not m:
+        return spk
+    if m.group().endswith("s") and not (form in _PARTICIPLES or form.endswith("ed")):
+        return None
+    b = a + m.start()
+    return (a, b) if b > a else None
+
+
+def _subject_ok(phrase: str, form: str, has_aux: bool) -> bool:
+    """A noun phrase that can be the subject of the cue verb ``form`` (stricter than
+    ``_speaker_ok``: the broad lexicon holds many words that are also nouns)."""
+    words = phrase.split()
+    low = [w.lower().strip(".,’'") for w in words]
+    if low[-1] in _NOT_SUBJECT or all(w in _TIME_WORDS for w in low):
+        return False
+    for w in low[1:] if len(low) > 1 else ():
+        if w in _VERBISH or (w.endswith("ed") and len(w) > 4 and w != "united") or "n’t" in w or "n't" in w:
+            return False
+    entry = _LEXICON.get(form)
+    if entry and form == entry[0] and not has_aux:
+        # a bare base form ("support", "call") is a verb after I/we/they/you or a plural
+        last = low[-1]
+        return last in _PLURAL_PRON or (last.endswith("s") and not last.endswith("ss")) or last == "people"
+    return True
+
+
+_CLAUSE_MARK = re.compile(
+    r"[;:(]|\s[—–]\s|\b(?:that|which|because|if|when|while|whether|where|although|though|unless|until|since|than)\b"
+)
+
+
+def _clause_start(text: str, ua: int, pos: int, allq: list[Span]) -> int:
+    """Where the clause holding ``pos`` starts: after a subordinator, a semicolon, a dash
+    or a quotation, whichever is last."""
+    lo = max(ua, pos - _LOOK)
+    for q in allq:
+        if lo <= q.end <= pos:
+            lo = q.end
+    for m in _CLAUSE_MARK.finditer(text, lo, pos):
+        lo = m.end()
+    return lo
+
+
+# Bounds that keep a unit's cost linear whatever the input (a 20,000-character "sentence"
+# of cue words): how far left a subject or clause start is sought, how long a content may
+# run, how many cue words of one unit are examined.
+_LOOK = 400
+_MAX_CONTENT = 2_000
+_MAX_CUES = 40
+
+
+def _content_after(text: str, cue: _Cue, ub: int, allq: list[Span]) -> tuple[int, int]:
+    a = cue.end
+    if cue.kind == "clause":
+        t = _that_skip(text[a : a + 120])
+        if t and t.group().strip() != ",":
+            a += t.end()
+    b = ub = min(ub, a + _MAX_CONTENT)
+    for stop in _CONTENT_STOP.finditer(text, a, ub):
+        # "…, citing B" starts another attribution of the same subject
+        if stop.group(1) is None or stop.group(1) in _LEXICON:
+            b = stop.start()
+            break
+    return _trim(text, a, _extend(text, b, allq))
+
+
+def _broad(text: str, ua: int, ub: int, allq: list[Span], have: list[RawAttribution],
+           hits: list[re.Match]) -> list[RawAttribution]:
+    """Every lexicon cue of the unit with a subject: SUBJ CUE CONTENT (see the top of this
+    section), then "according to X" and headline "X: C" forms."""
+    res: list[RawAttribution] = []
+    prev: _Prev | None = None
+    for cue in _cues_in(text, hits, allq)[:_MAX_CUES]:
+        if re.search(r"\bto\s+$", text[max(ua, cue.start - 4) : cue.start]):
+            continue  # "wants to criticize": part of the intention's content
+        lo = _clause_start(text, ua, cue.start, allq)
+        if prev is not None and prev.cue.end > lo:
+            lo = prev.cue.end
+            for c in _CONJ.finditer(text, lo, cue.start):  # "... A and praised B"
+                lo = c.end()
+        if _participle(text, ua, cue):  # "X did A, citing B": X cites
+            spk, passive = (prev.speaker if prev is not None else None) or _leading_subject(text, ua, cue), False
+        else:
+            spk, s_end, passive = _subject(text, lo, cue)
+            if spk is None and not passive:
+                spk = _subject_before_relative(text, ua, s_end, cue, allq)
+            if spk is None and prev is not None and prev.speaker is not None:
+                spk = _shared_subject(text, lo, s_end, prev)
+        r = _attribution(text, cue, spk, passive, ua, ub, allq)
+        if r is not None and not _dup(r.start, r.end, cue.start, have + res):
+            res.append(r)
+        else:
+            r = None
+        if spk is not None and not passive:  # a cue word without a subject was likely a noun
+            prev = _Prev(cue, spk, r)
+    for extra in (_according(text, ua, ub, allq), _headline(text, ua, ub, allq), _asked(text, ua, ub, allq)):
+        if extra is not None and not _dup(extra.start, extra.end, -1, have + res):
+            res.append(extra)
+    for extra in _nominal(text, ua, hits, ub, allq):
+        # not nested in another content either: on PolNeAR train that costs more precision
+        # than it gains recall ("rejected X's claim that C" is one attribution there)
+        if not _dup(extra.start, extra.end, -1, have + res):
+            res.append(extra)
+    return res
+
+
+@dataclass(slots=True)
+class _Prev:
+    cue: _Cue
+    speaker: tuple[int, int] | None
+    attribution: RawAttribution | None
+
+
+_REL_OPEN = re.compile(r",\s+(?:who|which)\b")
+
+
+def _subject_before_relative(text: str, ua: int, s_end: int, cue: _Cue, allq: list[Span]) -> tuple[int, int] | None:
+    """"Jeb Bush, who has raised more money than votes, hopes C": the subject stands before
+    a relative clause that ends with a comma right before the verb."""
+    if not text[max(ua, s_end - 20) : s_end].rstrip().endswith(","):
+        return None
+    rel = None
+    for rel in _REL_OPEN.finditer(text, max(ua, s_end - _LOOK), s_end):
+        pass
+    if rel is None:
+        return None
+    lo = _clause_start(text, ua, rel.start(), allq)
+    spk = _speaker_before(text, lo, rel.start()) if rel.start() > lo else None
+    form = text[cue.start : cue.end].split()[0]
+    return spk if spk is not None and _subject_ok(text[spk[0] : spk[1]], form, True) else None
+
+
+def _shared_subject(text: str, lo: int, s_end: int, prev: _Prev) -> tuple[int, int] | None:
+    """The previous cue's subject, for "X criticized A and praised B"; A then ends before
+    "and praised"."""
+    if text[lo:s_end].strip():
+        return None
+    r = prev.attribution
+    if r is not None and r.start < lo < r.end and text[prev.cue.end : lo].rstrip().endswith(("and", "but", "or")):
+        r.end = max(r.start, _COORD_END.search(text, max(r.start, lo - 20), lo).start())
+    return prev.speaker
+
+
+def _participle(text: str, ua: int, cue: _Cue) -> bool:
+    return text[cue.start : cue.end].split()[0].endswith("ing") and text[max(ua, cue.start - 20) : cue.start].rstrip().endswith(",")
+
+
+def _leading_subject(text: str, ua: int, cue: _Cue) -> tuple[int, int] | None:
+    np_ = _leading_np(text, ua, cue.start)
+    if np_ and _subject_ok(text[np_[0] : np_[1]], "", True):
+        return np_
+    return None
+
+
+def _attribution(text: str, cue: _Cue, spk: tuple[int, int] | None, passive: bool, ua: int, ub: int,
+                 allq: list[Span]) -> RawAttribution | None:
+    if spk is None or (text[spk[0] : spk[1]].lower() in _NOT_SUBJECT and not _REL_TAIL.match(text[spk[0] : spk[1]] + " ")):
+        return None
+    cue_text = text[cue.start : cue.end]
+    if cue.kind == "raise" or (passive and cue.lemma in _PASSIVE_OK and _RAISE_NEXT.match(text, cue.end, ub)):
+        # "X seemed to C", "X is expected to C": X's state as judged by an unnamed source;
+        # the content is the whole clause, subject included
+        ca, cb = _content_after(text, cue, ub, allq)
+        if cb - ca < 4:
+            return None
+        return RawAttribution(spk[0], cb, None, None, cue_text, _has_q(text, spk[0], cb))
+    if passive:
+        return None
+    if ub - cue.end < 200 and _short_tail(text[cue.end : ub]):
+        # nothing but "in an email." after the cue: "C, he said in an email." has C before
+        comma = text.rfind(",", ua, spk[0])
+        if cue.kind != "clause" or comma < 0:
+            return None
+        lo = _clause_start(text, ua, comma, allq)
+        ca, cb = _trim(text, lo, comma)
+        if len(text[ca:cb].split()) < 3:
+            return None
+        return RawAttribution(ca, cb, spk[0], spk[1], cue_text, _has_q(text, ca, cb))
+    if cue.lemma in _BROAD_NEEDS_THAT and _that_skip(text[cue.end : cue.end + 120]) is None:
+        return None  # "the bill would add $1.2 trillion": no report without "that"/":"
+    ca, cb = _content_after(text, cue, ub, allq)
+    if not _content_ok(text[ca:cb], cue):
+        return None
+    return RawAttribution(ca, cb, spk[0], spk[1], cue_text, _has_q(text, ca, cb))
+
+
+# Nominal cues with a possessor as source: "his claim that C", "Clinton’s decision to C",
+# "their support for C".
+_CUE_NOUNS = """claim claims assertion argument arguments belief beliefs view views suggestion
+contention charge charges allegation allegations insistence promise promises pledge warning
+warnings fear fears hope hopes concern concerns statement remarks remark comment comments
+decision plan plans call calls criticism support opposition endorsement praise attack attacks
+proposal proposals demand demands refusal vow threat threats complaint complaints accusation
+accusations defense denial admission announcement prediction request idea desire intention
+commitment bid push attempt position stance message pitch embrace rejection condemnation
+dismissal characterization description portrayal answer response reply question questions
+opinion assessment analysis conclusion findings recommendation appeal vision argument""".split()
+_NOUN_SET = frozenset(_CUE_NOUNS)
+_POSSESSOR = re.compile(
+    r"(?:\b(?P<pron>[Hh]is|[Hh]er|[Tt]heir|[Ii]ts|[Oo]ur|[Mm]y)|(?P<name>(?:[A-Z][\w.\-]*\s+){0,3}[A-Z][\w.\-]*?)(?:’s|'s|’|'))"
+    r"\s+(?:[a-z]+\s+){0,2}$"
+)
+_NOUN_LINK = re.compile(r"\s+(that|to|of|for|about|on|against|with)\b")
+
+
+# every single word of CUE_RE's verbs too, so that a unit without any can skip CUE_RE
+_SPEECH_WORDS = frozenset(_SPEECH.replace("|", " ").split())
+_CUE_WORDS = frozenset(_LEXICON) | _NOUN_SET | _SPEECH_WORDS
+
+
+def _nominal(text: str, ua: int, hits: list[re.Match], ub: int, allq: list[Span]) -> list[RawAttribution]:
+    out = []
+    for m in [h for h in hits if h.group() in _NOUN_SET][:_MAX_CUES]:
+        if _in_quote(m.start(), allq):
+            continue
+        link = _NOUN_LINK.match(text, m.end(), ub)
+        pos = _POSSESSOR.search(text, max(ua, m.start() - 60), m.start()) if link else None
+        if pos is None:
+            continue
+        spk = pos.span("pron") if pos.group("pron") else pos.span("name")
+        a = link.start(1) if link.group(1) == "to" else link.end()  # "decision to C" keeps "to"
+        end = min(ub, a + _MAX_CONTENT)
+        stop = _CONTENT_STOP.search(text, a, end)
+        ca, cb = _trim(text, a, _extend(text, stop.start() if stop else end, allq))
+        if len(text[ca:cb].split()) >= 2:
+            out.append(RawAttribution(ca, cb, spk[0], spk[1], m.group(), _has_q(text, ca, cb)))
+    return out
+
+
+_ASKED = re.compile(
+    r"(?:[Ww]hen\s+|[Aa]fter\s+being\s+|[Oo]nce\s+)?[Aa]sked\s+(?:by\s+(?P<by>[^,;]{2,60}?)\s+)?"
+    r"(?P<c>(?:about|whether|if|why|how|what|who|where|when|to)\b[^;]*?),"
+)
+
+
+def _asked(text: str, ua: int, ub: int, allq: list[Span]) -> RawAttribution | None:
+    """"Asked about C, Trump said …": the question is itself attributed (to the asker, when
+    named: "Asked by Stephanopoulos whether C")."""
+    m = _ASKED.match(text, ua, ub)
+    if m is None or len(m.group("c").split()) < 2:
+        return None
+    ca, cb = _trim(text, m.start("c"), m.end("c"))
+    by = m.span("by") if m.group("by") else (None, None)
+    return RawAttribution(ca, cb, by[0], by[1], "asked", _has_q(text, ca, cb))
+
+
+_BROAD_NEEDS_THAT = frozenset(["add"])
+_RAISE_NEXT = re.compile(r"\s+(?:to|as)\b")
+_ACC_STOP = re.compile(r"[,;.!?]\s|\s[—–]\s|[.!?]$")
+
+
+def _according(text: str, ua: int, ub: int, allq: list[Span]) -> RawAttribution | None:
+    """"According to X, C" / "C, according to X." / "C, according to X, C2"; X may be a
+    long phrase ("early results of exit polls conducted by Edison Research")."""
+    m = _ACCORDING.search(text, ua, ub)
+    if m is None or _in_quote(m.start(), allq):
+        return None
+    stop = _ACC_STOP.search(text, m.end(), ub)
+    sa, sb = _trim(text, m.end(), stop.start() if stop else ub)
+    if not 0 < sb - sa <= 200 or not re.search(r"[A-Za-z]{2}", text[sa:sb]):
+        return None
+    before = _trim(text, ua, m.start())
+    after = _trim(text, sb, ub)
+    if len(text[before[0] : before[1]].split()) < 3:
+        ca, cb = after
+    elif len(text[after[0] : after[1]].split()) < 2:
+        ca, cb = before
+    else:
+        ca, cb = _trim(text, ua, ub)
+    if len(text[ca:cb].split()) < 2:
+        return None
+    return RawAttribution(ca, cb, sa, sb, "according to", _has_q(text, ca, cb))
+
+
+_HEADLINE = re.compile(r"((?:[A-Z][\w.’'&\-]*\s+){0,4}[A-Z][\w.’'&\-]*):\s+(?=\S)")
+_LABELS = frozenset(
+    """update note watch read related photos photo video correction editor editors source
+    sources advertisement follow contact email image credit more also see listen subscribe
+    share breaking exclusive live full text transcript q a""".split()
+)
+
+
+def _headline(text: str, ua: int, ub: int, allq: list[Span]) -> RawAttribution | None:
+    """Headline style "Trump: Cruz Has a Long Way to Go" — a name, a colon, the claim."""
+    m = _HEADLINE.match(text, ua, ub)
+    if m is None or m.group(1).split()[0].lower().strip("’'s") in _LABELS:
+        return None
+    ca, cb = _trim(text, m.end(), _extend(text, ub, allq))
+    if len(text[ca:cb].split()) < 3:
+        return None
+    return RawAttribution(ca, cb, m.start(1), m.end(1), ":", _has_q(text, ca, cb))
+
+
+# a cue followed by one of these was a noun: "The tax plans would …", "the support of …"
+_NOUN_NEXT = frozenset("is are was were would will could can may might should has have had of".split())
+
+
+def _content_ok(content: str, cue: _Cue) -> bool:
+    words = content.split()
+    if len(words) < 2 or words[0].lower() in _NOUN_NEXT:
+        return False
+    if cue.kind == "inf":  # an intention is "to VP", maybe after an object: "urged him to"
+        return "to" in (w.lower() for w in words[:5])
+    return True
+
+
+def _dup(ca: int, cb: int, cue_at: int, have: list[RawAttribution]) -> bool:
+    """Same content as an attribution already found (unless nested inside its content)."""
+    n = max(1, cb - ca)
+    for r in have:
+        ov = min(cb, r.end) - max(ca, r.start)
+        if ov > 0.5 * n and not (r.start <= cue_at < r.end):
+            return True
+    return False
