@@ -1,9 +1,23 @@
-"""Check-worthiness scoring: TF-IDF (word 1–2-grams + char 2–5-grams + a few hand
-features) → logistic regression, evaluated in pure Python from a small JSON weight file.
+"""Check-worthiness scoring: one logistic regression over four cheap feature blocks,
+evaluated in pure Python from a small JSON weight file (no runtime dependency).
 
-The weights are trained by ``scripts/train_checkworthy.py`` on the ClaimBuster data (see
-MODEL_CARD.md). Inference needs no third-party package: features are computed here, the
-same function the training script uses, so training and serving cannot drift apart.
+Blocks (each scaled to unit length, as scikit-learn's TF-IDF does):
+  * word 1–3-grams, lower-cased, digits masked to ``0`` (sublinear TF-IDF);
+  * "shape" 2–3-grams: the 100 most frequent training tokens kept, other tokens replaced by a
+    shape (``<D>`` number, ``<C>`` capitalised, ``<C0>`` capitalised first token, ``<w>`` word),
+    punctuation kept, sentence start/end marked — a cheap stand-in for POS n-grams;
+  * character 2–5-grams inside each word (digits masked): every word contributes its own
+    TF-IDF vector, and the block is the sum over the sentence's words divided by the root of
+    the summed squared word norms, so a word's share is computed once and cached;
+  * a static sentence embedding: the SIF-weighted mean of MiniLM-L6 wordpiece vectors
+    (each vocabulary piece run once through all-MiniLM-L6-v2 by the training script). A
+    linear model over a weighted mean is a weighted mean of per-piece scalars, so only one
+    number per wordpiece ships; pieces come from a greedy BERT-uncased wordpiece split.
+
+The logit is then mapped by ``a * (z - z0)``: ``z0`` is the logit that maximised F1 on
+out-of-fold predictions of the training data and ``a`` the Platt slope there, so 0.5 is the
+decision threshold. Weights: ``scripts/train_checkworthy.py`` (see MODEL_CARD.md). Training
+imports the feature functions below, so training and serving cannot drift apart.
 """
 
 from __future__ import annotations
@@ -11,14 +25,18 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
 MODEL_PATH = Path(__file__).with_name("checkworthy_model.json")
-_WORD = re.compile(r"\w+")
-_NUM = re.compile(r"\d")
+MAX_CHARS = 2_000  # a longer text is scored on its first 2,000 characters (bounded time)
+_CACHE_MAX = 50_000  # per-word cache entries before the cache is cleared (~13 MB when full)
+_TOK = re.compile(r"\w+|[^\w\s]")
+_DIGIT = re.compile(r"\d")
+_NUM = _DIGIT
 _NUMWORD = re.compile(
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
     r"fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|trillion|half|"
@@ -42,65 +60,158 @@ _EVENT = re.compile(
     r"was|were|has been|have been|did|had)\b",
     re.I,
 )
-_OPINION = re.compile(r"\b(?:I think|I believe|I feel|we need|we must|should|let me|thank you)\b", re.I)
 
 
-def features(text: str) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
-    """(word n-gram counts, char n-gram counts, hand features) for one sentence."""
-    low = text.lower()
-    words = _WORD.findall(low)
-    wc: Counter[str] = Counter(words)
-    wc.update(f"{a} {b}" for a, b in zip(words, words[1:]))
-    cc: Counter[str] = Counter()
-    for w in words:
-        p = f" {w} "
-        n_p = len(p)
-        for n in (2, 3, 4, 5):
-            for i in range(n_p - n + 1):
-                cc[p[i : i + n]] += 1
-    hand = {
-        "digit": 1.0 if _NUM.search(text) else 0.0,
-        "numword": 1.0 if _NUMWORD.search(text) else 0.0,
-        "compare": 1.0 if _COMPARE.search(text) else 0.0,
-        "causal": 1.0 if _CAUSAL.search(text) else 0.0,
-        "question": 1.0 if text.rstrip().endswith("?") else 0.0,
-        "opinion": 1.0 if _OPINION.search(text) else 0.0,
-        "short": 1.0 if len(words) < 6 else 0.0,
-        "long": min(len(words), 60) / 60.0,
-    }
-    return dict(wc), dict(cc), hand
+def tokens(text: str) -> list[str]:
+    """Word and punctuation tokens (original case)."""
+    return _TOK.findall(text)
 
 
-def tfidf(counts: dict[str, float], idf: dict[str, float]) -> dict[str, float]:
-    """Sublinear TF × IDF over known features, L2-normalised (as scikit-learn does)."""
-    vec = {f: (1.0 + math.log(c)) * idf[f] for f, c in counts.items() if f in idf}
-    norm = math.sqrt(sum(v * v for v in vec.values()))
-    if norm > 0:
-        for f in vec:
-            vec[f] /= norm
-    return vec
+def is_word(tok: str) -> bool:
+    return tok[0].isalnum() or tok[0] == "_"
+
+
+def word_grams(toks: list[str]) -> Counter[str]:
+    """Lower-cased, digit-masked word 1–3-gram counts."""
+    ws = [t if t.isalpha() else _DIGIT.sub("0", t) for t in (x.lower() for x in toks if is_word(x))]
+    c: Counter[str] = Counter(ws)
+    c.update(f"{a} {b}" for a, b in zip(ws, ws[1:]))
+    c.update(f"{a} {b} {d}" for a, b, d in zip(ws, ws[1:], ws[2:]))
+    return c
+
+
+def shape_grams(toks: list[str], top: frozenset[str] | set[str]) -> Counter[str]:
+    """2–3-grams over frequent tokens + shapes of the others (a cheap POS-like view)."""
+    s = ["<s>"]
+    for i, t in enumerate(toks):
+        low = t.lower()
+        if low in top:
+            s.append(low)
+        elif not t.isalpha() and _DIGIT.search(t):
+            s.append("<D>")
+        elif t[:1].isupper():
+            s.append("<C>" if i else "<C0>")
+        elif is_word(t):
+            s.append("<w>")
+        else:
+            s.append(t)
+    s.append("</s>")
+    c: Counter[str] = Counter(f"{a} {b}" for a, b in zip(s, s[1:]))
+    c.update(f"{a} {b} {d}" for a, b, d in zip(s, s[1:], s[2:]))
+    return c
+
+
+def char_grams(word: str) -> Counter[str]:
+    """Raw counts of the character 2–5-grams of `` word `` (lower-cased, digits masked)."""
+    p = f" {_DIGIT.sub('0', word)} "
+    n_p = len(p)
+    c: Counter[str] = Counter()
+    for n in (2, 3, 4, 5):
+        for i in range(n_p - n + 1):
+            c[p[i : i + n]] += 1
+    return c
+
+
+def wordpieces(word: str, vocab, max_chars: int = 100) -> list[str]:
+    """BERT-uncased wordpieces of one lower-cased word (accents stripped, greedy longest match)."""
+    w = "".join(ch for ch in unicodedata.normalize("NFD", word) if unicodedata.category(ch) != "Mn")
+    if not w:
+        return []
+    if len(w) > max_chars:
+        return ["[UNK]"]
+    out = []
+    start = 0
+    while start < len(w):
+        end = len(w)
+        cur = None
+        while start < end:
+            sub = w[start:end] if start == 0 else "##" + w[start:end]
+            if sub in vocab:
+                cur = sub
+                break
+            end -= 1
+        if cur is None:
+            return ["[UNK]"]
+        out.append(cur)
+        start = end
+    return out
+
+
+def _sub_tfidf_dot(counts: Counter[str], table: dict[str, list[float]]) -> float:
+    """(sublinear TF × IDF, L2-normalised) · coef, over known features; table: f -> [idf, coef]."""
+    dot = 0.0
+    sq = 0.0
+    for f, c in counts.items():
+        ic = table.get(f)
+        if ic is not None:
+            v = (1.0 + math.log(c)) * ic[0]
+            dot += v * ic[1]
+            sq += v * v
+    return dot / math.sqrt(sq) if sq > 0 else 0.0
 
 
 class CheckworthyModel:
     def __init__(self, data: dict) -> None:
-        self.word_idf: dict[str, float] = data["word_idf"]
-        self.char_idf: dict[str, float] = data["char_idf"]
-        self.word_coef: dict[str, float] = data["word_coef"]
-        self.char_coef: dict[str, float] = data["char_coef"]
-        self.hand_coef: dict[str, float] = data["hand_coef"]
+        if data.get("format") != "newswire-checkworthy-2":
+            raise ValueError(f"unknown check-worthiness model format {data.get('format')!r}")
+        self.word: dict[str, list[float]] = data["word"]
+        self.shape: dict[str, list[float]] = data["shape"]
+        self.shape_top = frozenset(data["shape_top"])
+        self.char: dict[str, list[float]] = data["char"]
+        self.piece: dict[str, list[float]] = data["piece"]  # wordpiece -> [SIF weight, scalar]
+        self.emb_bias: float = data["emb_bias"]  # added when the sentence has a known piece
         self.intercept: float = data["intercept"]
+        self.slope: float = data["calibration"]["slope"]
+        self.z0: float = data["calibration"]["z0"]
+        self._words: dict[str, tuple[float, float, float, float]] = {}
+
+    def _word(self, w: str) -> tuple[float, float, float, float]:
+        """(char dot, char squared norm, embedding numerator, embedding weight) of one word."""
+        dot = sq = 0.0
+        char = self.char
+        for g, c in char_grams(w).items():
+            ic = char.get(g)
+            if ic is not None:
+                v = c * ic[0]
+                dot += v * ic[1]
+                sq += v * v
+        num = den = 0.0
+        piece = self.piece
+        for p in wordpieces(w, piece):
+            ws = piece.get(p)
+            if ws is not None:
+                num += ws[0] * ws[1]
+                den += ws[0]
+        if len(self._words) >= _CACHE_MAX:
+            self._words.clear()
+        r = self._words[w] = (dot, sq, num, den)
+        return r
+
+    def logit(self, text: str) -> float:
+        """Uncalibrated logistic-regression logit of one sentence."""
+        toks = tokens(text[:MAX_CHARS])
+        z = self.intercept + _sub_tfidf_dot(word_grams(toks), self.word)
+        z += _sub_tfidf_dot(shape_grams(toks, self.shape_top), self.shape)
+        cd = csq = num = den = 0.0
+        cache = self._words
+        for t in toks:
+            if is_word(t):
+                w = t.lower()
+                r = cache.get(w) or self._word(w)
+                cd += r[0]
+                csq += r[1]
+                num += r[2]
+                den += r[3]
+        if csq > 0:
+            z += cd / math.sqrt(csq)
+        if den > 0:
+            z += num / den + self.emb_bias
+        return z
 
     def score(self, text: str) -> float:
         if not text or not text.strip():
             return 0.0
-        wc, cc, hand = features(text[:2000])
-        z = self.intercept
-        for f, v in tfidf(wc, self.word_idf).items():
-            z += v * self.word_coef.get(f, 0.0)
-        for f, v in tfidf(cc, self.char_idf).items():
-            z += v * self.char_coef.get(f, 0.0)
-        for f, v in hand.items():
-            z += v * self.hand_coef.get(f, 0.0)
+        z = self.slope * (self.logit(text) - self.z0)
         z = max(-30.0, min(30.0, z))
         return 1.0 / (1.0 + math.exp(-z))
 
