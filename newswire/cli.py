@@ -37,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("claims", help="claims in text files; `claims score` for stdin scoring",
                        add_help=False)
     s.add_argument("args", nargs=argparse.REMAINDER)
-    s = sub.add_parser("eval", help="quality figures: extraction|attribution|checkworthiness",
+    s = sub.add_parser("eval", help="quality figures: extraction|attribution|checkworthiness|speed",
                        add_help=False)
     s.add_argument("args", nargs=argparse.REMAINDER)
     s = sub.add_parser("demo", help="the pipeline on a bundled demo site (what `make run` does)")
@@ -116,8 +116,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _eval(argv: list[str]) -> int:
     usage = ("usage: newswire eval extraction DIR [--worst N] | attribution DIR | "
-             "checkworthiness FILE")
-    if not argv or argv[0] not in ("extraction", "attribution", "checkworthiness"):
+             "checkworthiness FILE | speed TEXTDIR HTMLDIR")
+    if not argv or argv[0] not in ("extraction", "attribution", "checkworthiness", "speed"):
         print(usage, file=sys.stderr)
         return 2
     if argv[0] == "extraction":

@@ -123,3 +123,17 @@ def test_average_precision():
 
 def test_eval_usage_error(capsys):
     assert evaluate.main(["nonsense"]) == 2
+
+
+def test_newswire_eval_speed_runs_both_sides_in_one_run(tmp_path, capsys):
+    from newswire.cli import _eval
+
+    (tmp_path / "text").mkdir()
+    (tmp_path / "html").mkdir()
+    (tmp_path / "text" / "a.txt").write_text("“It works,” Smith said. Prices rose 4 percent.", encoding="utf-8")
+    (tmp_path / "html" / "a.html").write_text(
+        "<html><body><article><p>" + "The council voted on the budget today. " * 20
+        + "</p></article></body></html>", encoding="utf-8")
+    assert _eval(["speed", str(tmp_path / "text"), str(tmp_path / "html")]) == 0
+    out = capsys.readouterr().out
+    assert "(1 pages)" in out and "(1 articles" in out and "ratio" in out
