@@ -77,6 +77,11 @@ class FetchedPage:
     last_modified: str | None = None
 
 
+def _timeout(ingest: IngestSettings) -> httpx.Timeout:
+    return httpx.Timeout(connect=ingest.connect_timeout, read=ingest.read_timeout,
+                         write=ingest.read_timeout, pool=ingest.total_timeout)
+
+
 def make_client(ingest: IngestSettings, connections: int | None = None,
                 verify: ssl.SSLContext | bool = True) -> httpx.AsyncClient:
     """A client for fetch(). Redirects are followed by fetch() itself. An ingest worker uses
@@ -92,8 +97,7 @@ def make_client(ingest: IngestSettings, connections: int | None = None,
             max_connections=max(ingest.concurrency * 2, ingest.max_in_flight, 10),
             max_keepalive_connections=max(ingest.concurrency, ingest.max_in_flight))
     return httpx.AsyncClient(
-        timeout=httpx.Timeout(connect=ingest.connect_timeout, read=ingest.read_timeout,
-                              write=ingest.read_timeout, pool=ingest.total_timeout),
+        timeout=_timeout(ingest),
         limits=limits,
         follow_redirects=False,
         verify=verify,
@@ -102,17 +106,21 @@ def make_client(ingest: IngestSettings, connections: int | None = None,
 
 
 class ShardedClient:
-    """Several AsyncClients behind the two methods fetch() uses, one shard per host.
+    """Several httpx transports (connection pools) behind the two methods fetch() uses, one
+    shard per host.
 
     httpcore's pool matches every queued request against every pooled connection on each
-    event (quadratic in the pool size), which limits one client with hundreds of connections
-    to a few hundred requests a second; shards keep each pool small. All shards share the
-    same settings, so a request built by one can be sent by another.
+    event (quadratic in the pool size), which limits one pool with hundreds of connections
+    to a few hundred requests a second; shards keep each pool small. By default there is one
+    shard per ``per_domain_concurrency`` fetches in flight (64 shards of 8 connections for the
+    default 256 in flight): with 16 shards of 32 connections, checking every pooled connection
+    for expiry on each request cost about a quarter of the fetcher's CPU (fetch benchmark,
+    50 hosts, three alternating runs: 1.82 -> 1.39 ms of CPU per page).
 
-    By default there is one shard per ``per_domain_concurrency`` fetches in flight (64 shards
-    of 8 connections for the default 256 in flight): with 16 shards of 32 connections, checking
-    every pooled connection for expiry on each request cost about a quarter of the client's CPU
-    (fetch benchmark, 50 hosts, three alternating runs: 1.82 -> 1.39 ms of CPU per page)."""
+    Requests go straight to the transport: fetch() follows redirects itself and a crawler
+    keeps no cookies, so AsyncClient's redirect, auth and cookie layers were pure overhead.
+    The transport still maps httpcore errors to httpx's, and the timeouts travel in the
+    request's extensions as AsyncClient would put them there."""
 
     def __init__(self, ingest: IngestSettings, shards: int | None = None) -> None:
         in_flight = max(ingest.max_in_flight, ingest.concurrency)
@@ -120,16 +128,25 @@ class ShardedClient:
             shards = max(16, -(-in_flight // max(1, ingest.per_domain_concurrency)))
         per = max(1, -(-in_flight // shards))
         context = httpx.create_ssl_context(trust_env=False)  # what verify=True builds
-        self.shards = [make_client(ingest, connections=per * 2, verify=context)
+        limits = httpx.Limits(max_connections=per * 2, max_keepalive_connections=per * 2)
+        self.shards = [httpx.AsyncHTTPTransport(verify=context, limits=limits, trust_env=False)
                        for _ in range(shards)]
+        self._timeout = _timeout(ingest).as_dict()
 
-    def build_request(self, *args: Any, **kwargs: Any) -> httpx.Request:
-        return self.shards[0].build_request(*args, **kwargs)
+    def build_request(self, method: str, url: str, *, headers: dict[str, str],
+                      extensions: dict[str, Any] | None = None) -> httpx.Request:
+        return httpx.Request(method, url, headers=headers,
+                             extensions={"timeout": self._timeout, **(extensions or {})})
 
-    async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+    async def send(self, request: httpx.Request, *, stream: bool = True) -> httpx.Response:
+        """The response with its body unread (like AsyncClient.send(stream=True))."""
+        if not stream:
+            raise ValueError("ShardedClient only streams; read the body with aiter_raw()")
         host = request.headers.get("host", "")
-        return await self.shards[zlib.crc32(host.encode()) % len(self.shards)].send(
-            request, **kwargs)
+        shard = self.shards[zlib.crc32(host.encode()) % len(self.shards)]
+        response = await shard.handle_async_request(request)
+        response.request = request
+        return response
 
     async def aclose(self) -> None:
         for shard in self.shards:

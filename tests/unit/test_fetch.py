@@ -247,9 +247,9 @@ async def test_tls_is_verified_by_every_shard_of_the_ingest_client(tls_server: s
     from services.ingest.fetch import ShardedClient
 
     async with ShardedClient(IngestSettings(), shards=4) as client:
-        contexts = {id(shard._transport._pool._ssl_context) for shard in client.shards}
+        contexts = {id(shard._pool._ssl_context) for shard in client.shards}
         assert len(contexts) == 1  # one context, built once, shared
-        context = client.shards[0]._transport._pool._ssl_context
+        context = client.shards[0]._pool._ssl_context
         assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
         with pytest.raises(FetchError, match="CERTIFICATE_VERIFY_FAILED"):
             await fetch(f"{tls_server}/ok", client, _policy())
