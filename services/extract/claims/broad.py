@@ -1,5 +1,16 @@
-"""The broad attribution pass: PolNeAR-style attributions beyond speech verbs (see quotes.py
-for the quotation and "said"-type passes, attributions.py for how the two are combined)."""
+"""The broad attribution pass: PolNeAR-style attributions beyond speech verbs.
+
+The passes in quotes.py find quotations and "said"-type reports, one per unit. News
+attribution is much wider: beliefs ("X believes C"), intentions ("X plans to C"), evaluations
+("X criticized C"), evidence ("a poll shows C"), several per sentence. This pass looks at every
+lower-case word of a unit, keeps those in a cue lexicon, and takes SUBJECT CUE CONTENT with the
+content running to the end of the clause; word lookup in a dict keeps it linear (no regex
+alternation over hundreds of verbs). Subjects may be relative (``X, who argued C``),
+coordinated (``X criticized A and praised B``) or participial (``…, citing C``); raising verbs
+(``X seemed to C``), nominal cues (``X’s claim that C``), ``According to X, C`` with long
+sources, headline ``X: C`` and ``Asked about C, …`` are handled here too. attributions.py
+combines this pass with quotes.py's.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +22,6 @@ from .quotes import (  # helpers shared by both passes
     _ACCORDING, _SPEECH, RawAttribution, _extend, _has_q, _in_quote, _leading_np, _short_tail,
     _speaker_before, _that_skip, _trim,
 )
-
-# ---------------------------------------------------------------------------------------
-# Broad pass: PolNeAR-style attributions beyond speech verbs.
-#
-# The passes above find quotations and "said"-type reports, one per unit. News attribution
-# is much wider: beliefs ("X believes C"), intentions ("X plans to C"), evaluations ("X
-# criticized C"), evidence ("a poll shows C"), several per sentence. This pass looks at
-# every lower-case word of a unit, keeps those in a cue lexicon, and takes
-# SUBJECT CUE CONTENT with the content running to the end of the clause. Word lookup in a
-# dict keeps it linear; no regex alternation over hundreds of verbs.
 
 # Lemmas by what follows them. CLAUSE: a reported clause ("that ..." or bare). INF: "to VP"
 # (intentions). OBJ: an object noun phrase (evaluations, stances, evidence). Left out after
@@ -272,8 +273,8 @@ def _content_after(text: str, cue: _Cue, ub: int, allq: list[Span]) -> tuple[int
 
 def _broad(text: str, ua: int, ub: int, allq: list[Span], have: list[RawAttribution],
            hits: list[re.Match]) -> list[RawAttribution]:
-    """Every lexicon cue of the unit with a subject: SUBJ CUE CONTENT (see the top of this
-    section), then "according to X" and headline "X: C" forms."""
+    """Every lexicon cue of the unit with a subject: SUBJ CUE CONTENT (see the module
+    docstring), then "according to X", headline "X: C", "Asked about …" and nominal forms."""
     res: list[RawAttribution] = []
     prev: _Prev | None = None
     for cue in _cues_in(text, hits, allq)[:_MAX_CUES]:

@@ -36,7 +36,6 @@ MAX_CHARS = 2_000  # a longer text is scored on its first 2,000 characters (boun
 _CACHE_MAX = 50_000  # per-word cache entries before the cache is cleared (~13 MB when full)
 _TOK = re.compile(r"\w+|[^\w\s]")
 _DIGIT = re.compile(r"\d")
-_NUM = _DIGIT
 _NUMWORD = re.compile(
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
     r"fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|trillion|half|"
@@ -229,7 +228,7 @@ def score_checkworthiness(texts: Sequence[str]) -> list[float]:
 
 def statement_type(text: str) -> str:
     """A cheap type for a check-worthy statement."""
-    if _NUM.search(text) or _NUMWORD.search(text):
+    if _DIGIT.search(text) or _NUMWORD.search(text):
         return "quantity"
     if _COMPARE.search(text):
         return "comparison"

@@ -12,12 +12,8 @@ boundary):
 - a quotation with no cue of its own continues the previous speaker's quote
   (``“Q1,” he said. “Q2.”`` and quote-only paragraphs).
 
-Then a broad pass (``broad.py``) adds every other cue of the unit
-from a wider lexicon of speech, belief, intention and evaluation verbs
-(``X believes C``, ``X plans to C``, ``X criticized C``, ``a poll shows C``), with relative
-(``X, who argued C``), coordinated (``X criticized A and praised B``) and participial
-(``…, citing C``) subjects, raising verbs (``X seemed to C``), nominal cues (``X’s claim that
-C``), ``According to X, C`` with long sources, headline ``X: C`` and ``Asked about C, …``.
+The broad pass (``broad.py``) then adds the other cues of each unit; ``attributions.py``
+runs both over an article.
 """
 
 from __future__ import annotations

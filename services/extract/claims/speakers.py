@@ -52,6 +52,7 @@ _ORG_NOUNS: dict[str, tuple[str, ...]] = {
 _ORG_NAME = re.compile(
     r"\b(?:The |the )?(?:[A-Z][\w&’'\-]*\.? )*(?:[A-Z][\w.&’'\-]*)(?: (?:of|for|on) (?:the )?[A-Z][\w’'\-]*(?: [A-Z][\w’'\-]*)*)?"
 )
+_POSSESSIVE = re.compile(r"(?:’s|'s)$")
 _RELATIVE = frozenset("who which that".split())
 _NAME_AT_END = re.compile(r"[A-Z][\w.’'\-]*(?:\s+[A-Z][\w.’'\-]*)*$")
 # up to four words ending the text, none of them a preposition, conjunction or verb-like
@@ -94,7 +95,7 @@ class SpeakerResolver:
             name = _strip_titles(m.group().replace("\n", " "))
             if len(name.split()) < 2 or name.split()[0].lower() in ("the", "but", "and", "in", "on", "as", "if", "when", "after"):
                 continue
-            name = re.sub(r"(?:’s|'s)$", "", name)
+            name = _POSSESSIVE.sub("", name)
             self.names.append((m.start(), name))
             last = name.split()[-1].lower()
             if len(name) > len(by_last.get(last, "")) and len(name.split()) <= 4:
@@ -117,8 +118,7 @@ class SpeakerResolver:
             return previous or mention
         caps = _first_name_run(words)
         if caps and low not in ("the", "a", "an"):
-            cleaned = re.sub(r"(?:’s|'s)$", "", caps[-1])
-            full = self.by_last.get(cleaned.lower())
+            full = self._full_name(caps[-1])
             if full:
                 return full
             return _strip_titles(" ".join(caps)) if len(caps) > 1 else mention
@@ -135,13 +135,13 @@ class SpeakerResolver:
         before = self.text[max(0, pos - 120) : pos].rstrip(" ,\n")
         name = _NAME_AT_END.search(before)
         if name:
-            return self.resolve_name(name.group())
+            return self._full_name(name.group().split()[-1]) or _strip_titles(name.group())
         np_ = _NP_AT_END.search(before)
         return np_.group().strip() if np_ else None
 
-    def resolve_name(self, name: str) -> str:
-        full = self.by_last.get(re.sub(r"(?:’s|'s)$", "", name.split()[-1]).lower())
-        return full or _strip_titles(name)
+    def _full_name(self, surname: str) -> str | None:
+        """The fullest name in the article with this last word ("Sanders's" → "Sarah Sanders")."""
+        return self.by_last.get(_POSSESSIVE.sub("", surname).lower())
 
     def _nearest_person(self, pos: int) -> str | None:
         for p, name in reversed(self.names):
