@@ -271,7 +271,7 @@ def fit_calibrated(cp: Corpus, rows, labels, transfer=()) -> CheckworthyModel:
     return _as_model(data)
 
 
-def fit_distilled(texts, labels, rows, news, static, work: Path) -> tuple[CheckworthyModel, Corpus]:
+def fit_distilled(texts, labels, rows, news, static, work: Path) -> CheckworthyModel:
     """Teacher fine-tuned on ``rows``; student fitted on them plus the teacher's soft labels of
     their augmented copies and of ``news`` (unlabelled sentences)."""
     from checkworthy_teacher import Teacher, augment
@@ -289,7 +289,7 @@ def fit_distilled(texts, labels, rows, news, static, work: Path) -> tuple[Checkw
     targets = list(labels) + [1 / (1 + math.exp(-v)) for v in z]
     transfer = [(n + k, rows[src]) for k, (src, _) in enumerate(aug)]
     transfer += [(n + len(aug) + k, None) for k in range(len(news))]
-    return fit_calibrated(cp, rows, targets, transfer), cp
+    return fit_calibrated(cp, rows, targets, transfer)
 
 
 def _as_model(data: dict) -> CheckworthyModel:
@@ -299,10 +299,10 @@ def _as_model(data: dict) -> CheckworthyModel:
     return m
 
 
-def _figures(m: CheckworthyModel, cp: Corpus, idx, labels) -> tuple[float, float]:
+def _figures(m: CheckworthyModel, texts, idx, labels) -> tuple[float, float]:
     from sklearn.metrics import average_precision_score, f1_score
 
-    scores = [round(m.score(cp.texts[i]), 4) for i in idx]
+    scores = [round(m.score(texts[i]), 4) for i in idx]
     gold = [labels[i] for i in idx]
     return f1_score(gold, [s >= 0.5 for s in scores]), average_precision_score(gold, scores)
 
@@ -350,18 +350,21 @@ def main(argv: list[str] | None = None) -> int:
     got = np.array([_as_model(check).logit(texts[i]) for i in probe])
     print(f"pure-Python vs scikit-learn logit: max |diff| {np.abs(ref - got).max():.2e} (weights rounded to {DIGITS} places)")
 
-    tr, te = train_test_split(range(len(rows)), test_size=0.2, stratify=labels, random_state=SEED)
     if args.teacher:
         from checkworthy_teacher import news_sentences
 
-        work = Path(args.work)
         news = news_sentences(args.unlabelled)
         print(f"{len(news)} unlabelled sentences from {len(args.unlabelled)} paths", flush=True)
-        m, cp_tr = fit_distilled(texts, labels, tr, news, static, work)
-        f1, ap_ = _figures(m, cp_tr, te, labels)
+
+        def fit(train_rows) -> CheckworthyModel:
+            return fit_distilled(texts, labels, list(train_rows), news, static, Path(args.work))
     else:
-        m = fit_calibrated(cp, tr, labels)
-        f1, ap_ = _figures(m, cp, te, labels)
+        def fit(train_rows) -> CheckworthyModel:
+            return fit_calibrated(cp, train_rows, labels)
+
+    tr, te = train_test_split(range(len(rows)), test_size=0.2, stratify=labels, random_state=SEED)
+    m = fit(tr)
+    f1, ap_ = _figures(m, texts, te, labels)
     print(f"held-out 20% (seed {SEED}, n={len(te)}): F1(pos)@0.5 {f1:.3f}  AP {ap_:.3f}  "
           f"(calibration {m.data['calibration']})", flush=True)
     if args.holdout_out:
@@ -372,18 +375,13 @@ def main(argv: list[str] | None = None) -> int:
         res = []
         skf = StratifiedKFold(5, shuffle=True, random_state=SEED)
         for k, (a, b) in enumerate(skf.split(texts, labels)):
-            m = fit_calibrated(cp, a, labels)
-            res.append(_figures(m, cp, b, labels))
+            res.append(_figures(fit(a), texts, b, labels))
             print(f"  fold {k}: F1(pos)@0.5 {res[-1][0]:.3f}  AP {res[-1][1]:.3f}", flush=True)
         f1s = [f for f, _ in res]
         print(f"5-fold CV (seed {SEED}): F1(pos)@0.5 mean {np.mean(f1s):.3f} (sd {np.std(f1s):.3f})  "
               f"AP mean {np.mean([a for _, a in res]):.3f}", flush=True)
     if not args.no_write:
-        if args.teacher:
-            full = fit_distilled(texts, labels, list(range(len(rows))), news, static, work)[0].data
-        else:
-            full = fit_calibrated(cp, range(len(rows)), labels).data
-        _write(full, args.out, len(rows))
+        _write(fit(range(len(rows))).data, args.out, len(rows))
     print(f"total {time.perf_counter() - t0:.0f} s")
     return 0
 

@@ -45,18 +45,18 @@ def find_attributions(text: str, paras: list[Span] | None = None, deadline_check
             for q in uq:
                 if q in consumed:
                     continue
-                # a cue-less quotation continues the previous direct quote
-                nwords = len(text[q.start:q.end].split())
-                if last_direct is not None and (
-                    (pi == last_para_idx and q.start - last_direct.end < 200)
-                    or (pi - last_para_idx <= 2 and q.start == para.start and (starts_q or prev_unclosed))
-                ):
-                    if pi == last_para_idx and q.start - last_direct.end < 200:
-                        last_direct.end = max(last_direct.end, q.end)
-                    elif nwords >= 3:
-                        r = RawAttribution(q.start, q.end, last_direct.speaker_start, last_direct.speaker_end, last_direct.cue, True)
-                        out.append(r)
-                        last_direct = r
-                        last_para_idx = pi
+                # a cue-less quotation continues the previous direct quote: in the same
+                # paragraph it extends it; opening one of the next two paragraphs, it is a
+                # new quote by the same speaker
+                if last_direct is None:
+                    continue
+                if pi == last_para_idx and q.start - last_direct.end < 200:
+                    last_direct.end = max(last_direct.end, q.end)
+                elif (pi - last_para_idx <= 2 and q.start == para.start and (starts_q or prev_unclosed)
+                      and len(text[q.start:q.end].split()) >= 3):
+                    r = RawAttribution(q.start, q.end, last_direct.speaker_start, last_direct.speaker_end, last_direct.cue, True)
+                    out.append(r)
+                    last_direct = r
+                    last_para_idx = pi
         prev_unclosed = unclosed
     return out, True
