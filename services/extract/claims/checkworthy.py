@@ -1,5 +1,5 @@
-"""Check-worthiness scoring: one logistic regression over four cheap feature blocks,
-evaluated in pure Python from a small JSON weight file (no runtime dependency).
+"""Check-worthiness scoring: a logistic regression over four cheap feature blocks, evaluated
+in pure Python from a JSON weight file, averaged with a small sentence CNN (``cnn.py``, numpy).
 
 Blocks (each scaled to unit length, as scikit-learn's TF-IDF does):
   * word 1–3-grams, lower-cased, digits masked to ``0`` (sublinear TF-IDF);
@@ -14,7 +14,8 @@ Blocks (each scaled to unit length, as scikit-learn's TF-IDF does):
     linear model over a weighted mean is a weighted mean of per-piece scalars, so only one
     number per wordpiece ships; pieces come from a greedy BERT-uncased wordpiece split.
 
-The logit is then mapped by ``a * (z - z0)``: ``z0`` is the logit that maximised F1 on
+The model's logit is ``(1 - w) * LR logit + w * CNN logit`` (``w`` from the weight file; 0
+without a CNN). It is then mapped by ``a * (z - z0)``: ``z0`` is the logit that maximised F1 on
 out-of-fold predictions of the training data and ``a`` the Platt slope there, so 0.5 is the
 decision threshold. Weights: ``scripts/train_checkworthy.py`` (see MODEL_CARD.md). Training
 imports the feature functions below, so training and serving cannot drift apart.
@@ -150,7 +151,7 @@ def _sub_tfidf_dot(counts: Counter[str], table: dict[str, list[float]]) -> float
 
 
 class CheckworthyModel:
-    def __init__(self, data: dict) -> None:
+    def __init__(self, data: dict, base_dir: str | Path | None = None) -> None:
         if data.get("format") != "newswire-checkworthy-2":
             raise ValueError(f"unknown check-worthiness model format {data.get('format')!r}")
         self.word: dict[str, list[float]] = data["word"]
@@ -163,6 +164,15 @@ class CheckworthyModel:
         self.slope: float = data["calibration"]["slope"]
         self.z0: float = data["calibration"]["z0"]
         self._words: dict[str, tuple[float, float, float, float]] = {}
+        self.cnn = None
+        self.cnn_weight = 0.0
+        if data.get("cnn"):
+            from .cnn import CnnScorer
+
+            self.attach_cnn(CnnScorer(Path(base_dir or MODEL_PATH.parent) / data["cnn"]["file"]), data["cnn"]["weight"])
+
+    def attach_cnn(self, cnn, weight: float) -> None:
+        self.cnn, self.cnn_weight = cnn, float(weight)
 
     def _word(self, w: str) -> tuple[float, float, float, float]:
         """(char dot, char squared norm, embedding numerator, embedding weight) of one word."""
@@ -187,6 +197,18 @@ class CheckworthyModel:
         return r
 
     def logit(self, text: str) -> float:
+        """Uncalibrated logit of one sentence (both halves)."""
+        return self.logits([text])[0]
+
+    def logits(self, texts: Sequence[str]) -> list[float]:
+        """Uncalibrated logits, the CNN run once over the whole batch."""
+        lr = [self.lr_logit(t) for t in texts]
+        if self.cnn is None or not texts:
+            return lr
+        w = self.cnn_weight
+        return [(1 - w) * a + w * b for a, b in zip(lr, self.cnn.logits(texts))]
+
+    def lr_logit(self, text: str) -> float:
         """Uncalibrated logistic-regression logit of one sentence."""
         toks = tokens(text[:MAX_CHARS])
         z = self.intercept + _sub_tfidf_dot(word_grams(toks), self.word)
@@ -208,22 +230,27 @@ class CheckworthyModel:
         return z
 
     def score(self, text: str) -> float:
-        if not text or not text.strip():
-            return 0.0
-        z = self.slope * (self.logit(text) - self.z0)
-        z = max(-30.0, min(30.0, z))
-        return 1.0 / (1.0 + math.exp(-z))
+        return self.scores([text])[0]
+
+    def scores(self, texts: Sequence[str]) -> list[float]:
+        """Calibrated scores in [0, 1]; 0.0 for an empty or blank text."""
+        live = [i for i, t in enumerate(texts) if t and t.strip()]
+        out = [0.0] * len(texts)
+        for i, z in zip(live, self.logits([texts[i] for i in live])):
+            z = max(-30.0, min(30.0, self.slope * (z - self.z0)))
+            out[i] = 1.0 / (1.0 + math.exp(-z))
+        return out
 
 
 @lru_cache(maxsize=1)
 def load_model(path: str | None = None) -> CheckworthyModel:
-    with open(path or MODEL_PATH, encoding="utf-8") as fh:
-        return CheckworthyModel(json.load(fh))
+    p = Path(path or MODEL_PATH)
+    with open(p, encoding="utf-8") as fh:
+        return CheckworthyModel(json.load(fh), p.parent)
 
 
 def score_checkworthiness(texts: Sequence[str]) -> list[float]:
-    model = load_model()
-    return [round(model.score(t), 4) for t in texts]
+    return [round(s, 4) for s in load_model().scores(list(texts))]
 
 
 def statement_type(text: str) -> str:

@@ -11,6 +11,7 @@ from .segment import paragraphs, sentences
 from .speakers import SpeakerResolver
 
 STATEMENT_THRESHOLD = 0.5
+_SCORE_BATCH = 128
 _MAX_SENTENCE = 1_000  # longer "sentences" (tables, binary junk) are not statements
 
 
@@ -30,6 +31,17 @@ def find_claims(text: str, *, budget_seconds: float = 10.0) -> ClaimsResult:
         return ClaimsResult([], True)
 
 
+def _scores(model, texts: list[str], deadline: float) -> list[float]:
+    """Scores of ``texts`` in batches (the CNN scores a batch at once), stopping after the
+    batch that passes ``deadline``: the result may be shorter than ``texts``."""
+    out: list[float] = []
+    for a in range(0, len(texts), _SCORE_BATCH):
+        out += model.scores(texts[a : a + _SCORE_BATCH])
+        if time.perf_counter() > deadline:
+            break
+    return out
+
+
 def _find(text: str, deadline: float, hard_deadline: float) -> ClaimsResult:
     """Attributions are sought until ``deadline``; those found are then finished (speaker,
     score) until ``hard_deadline``, so a partial result keeps what the search found."""
@@ -44,7 +56,7 @@ def _find(text: str, deadline: float, hard_deadline: float) -> ClaimsResult:
     norm = text.replace("''", "\"\u2060").replace("``", "\"\u2060") if ("''" in text or "``" in text) else text
     paras = paragraphs(norm)
     raw, complete = find_attributions(norm, paras, over)
-    claims: list[Claim] = []
+    quotes: list[tuple] = []  # Claim fields but the score
     resolver = SpeakerResolver(norm)
     previous: str | None = None
     for r in raw:
@@ -54,27 +66,28 @@ def _find(text: str, deadline: float, hard_deadline: float) -> ClaimsResult:
             mention = text[r.speaker_start : r.speaker_end].split()
             if speaker and (len(mention) > 1 or mention[0][:1].isupper()) and mention[0].lower() not in ("they", "we", "it", "i"):
                 previous = speaker
-        content = text[r.start : r.end]
-        claims.append(
-            Claim("quote", content, r.start, r.end, r.direct, speaker, r.speaker_start, r.speaker_end, r.cue,
-                  round(model.score(content), 4), None)
-        )
+        quotes.append(("quote", text[r.start : r.end], r.start, r.end, r.direct, speaker, r.speaker_start,
+                       r.speaker_end, r.cue))
         if time.perf_counter() > hard_deadline:
             complete = False
             break
-    complete = complete and not over()
+    claims = [Claim(*q, round(s, 4), None) for q, s in zip(quotes, _scores(model, [q[1] for q in quotes], hard_deadline))]
+    complete = complete and len(claims) == len(quotes) and not over()
     if complete:
+        candidates = []
         for para in paras:
             if over():
                 complete = False
                 break
             for s in sentences(text, para):
                 seg = text[s.start : s.end]
-                if s.end - s.start > _MAX_SENTENCE or len(seg.split()) < 4:
-                    continue
-                score = model.score(seg)
-                if score >= STATEMENT_THRESHOLD:
-                    claims.append(Claim("statement", seg, s.start, s.end, False, None, None, None, None,
-                                        round(score, 4), statement_type(seg)))
+                if s.end - s.start <= _MAX_SENTENCE and len(seg.split()) >= 4:
+                    candidates.append((seg, s.start, s.end))
+        scores = _scores(model, [c[0] for c in candidates], deadline)
+        complete = complete and len(scores) == len(candidates)
+        for (seg, start, end), score in zip(candidates, scores):
+            if score >= STATEMENT_THRESHOLD:
+                claims.append(Claim("statement", seg, start, end, False, None, None, None, None,
+                                    round(score, 4), statement_type(seg)))
     claims.sort(key=lambda c: (c.start, c.kind))
     return ClaimsResult(claims, not complete)
