@@ -9,13 +9,12 @@ are cached in the work directory, keyed by a hash of everything that determines 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import random
 import time
 from pathlib import Path
 
+from checkworthy_teacher import digest
 from services.extract.claims.cnn import PAD, UNK, CnnScorer, piece_ids, window_mask
 
 DIM = 64
@@ -26,10 +25,6 @@ EPOCHS = 3
 BATCH = 128
 LR = 1e-3
 FORMAT = "newswire-checkworthy-cnn-1"
-
-
-def _digest(*parts: object) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def vocabulary(static) -> list[str]:
@@ -52,14 +47,14 @@ def initial_embeddings(static):
 
 def fit_cnn(texts: list[str], targets: list[float], static, seed: int, work: Path) -> CnnScorer:
     """CNN fitted on ``texts`` against ``targets`` (probabilities); cached as an npz in ``work``."""
-    key = _digest(FORMAT, texts, [round(float(t), 4) for t in targets], seed,
+    key = digest(FORMAT, texts, [round(float(t), 4) for t in targets], seed,
                   DIM, FILTERS, WIDTHS, DROPOUT, EPOCHS, BATCH, LR)
     path = work / f"cnn-{key}.npz"
     if not path.exists():
-        work.mkdir(parents=True, exist_ok=True)
-        arrays, probe = _train(texts, targets, static, seed)
         import numpy as np
 
+        work.mkdir(parents=True, exist_ok=True)
+        arrays, probe = _train(texts, targets, static, seed)
         tmp = path.with_suffix(".tmp.npz")
         np.savez_compressed(tmp, **arrays)
         got = CnnScorer(tmp).logits(texts[: len(probe)])

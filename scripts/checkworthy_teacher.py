@@ -34,7 +34,8 @@ NEWS_WORDS = (3, 80)  # unlabelled sentences outside this length range are skipp
 _WORD = re.compile(r"\S+")
 
 
-def _digest(*parts: object) -> str:
+def digest(*parts: object) -> str:
+    """Cache key of everything that determines a fitted artefact."""
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -128,7 +129,7 @@ class Teacher:
                 return self.head(self.drop((h * m).sum(1) / m.sum(1))).squeeze(-1)
 
         self.net = Net()
-        self.key = _digest("teacher", texts, labels, seed, TEACHER_EPOCHS, TEACHER_LR, TEACHER_BATCH)
+        self.key = digest("teacher", texts, labels, seed, TEACHER_EPOCHS, TEACHER_LR, TEACHER_BATCH)
         self.work = work
         ckpt = work / f"teacher-{self.key}.pt"
         if ckpt.exists():
@@ -170,7 +171,7 @@ class Teacher:
 
     def logits(self, texts: list[str]) -> list[float]:
         """Teacher logits, cached per text list; batches of similar length."""
-        cache = self.work / f"logits-{self.key}-{_digest(texts)}.json"
+        cache = self.work / f"logits-{self.key}-{digest(texts)}.json"
         if cache.exists():
             return json.loads(cache.read_text())
         torch = self.torch

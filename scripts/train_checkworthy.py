@@ -376,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
     from scipy.sparse import hstack
 
     ref = lr.decision_function(hstack([f(probe) for f in blocks]).tocsr())
-    got = np.array([_as_model(check).logit(texts[i]) for i in probe])
+    got = np.array([_as_model(check).lr_logit(texts[i]) for i in probe])
     print(f"pure-Python vs scikit-learn logit: max |diff| {np.abs(ref - got).max():.2e} (weights rounded to {DIGITS} places)")
 
     if args.teacher:

@@ -196,10 +196,6 @@ class CheckworthyModel:
         r = self._words[w] = (dot, sq, num, den)
         return r
 
-    def logit(self, text: str) -> float:
-        """Uncalibrated logit of one sentence (both halves)."""
-        return self.logits([text])[0]
-
     def logits(self, texts: Sequence[str]) -> list[float]:
         """Uncalibrated logits, the CNN run once over the whole batch."""
         lr = [self.lr_logit(t) for t in texts]

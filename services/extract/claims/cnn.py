@@ -22,23 +22,22 @@ from .checkworthy import MAX_CHARS, is_word, tokens, wordpieces
 MAX_PIECES = 128  # a sentence is scored on its first 128 wordpieces
 PAD, UNK = 0, 1
 _CACHE_MAX = 50_000
-_BATCH = 256  # sentences per call of _logits (bounds memory on a huge article)
 _BUCKET = 32  # sentences padded to one length
 
 
 def piece_ids(text: str, index: dict[str, int], cache: dict[str, list[int]] | None = None) -> list[int]:
-    """Wordpiece ids of a sentence (lower-cased words; punctuation as its own piece)."""
+    """Wordpiece ids of a sentence (lower-cased words; punctuation as its own piece); ``cache``
+    keeps each word's ids between calls."""
+    cache = {} if cache is None else cache
     out: list[int] = []
     for t in tokens(text[:MAX_CHARS]):
         if is_word(t):
             w = t.lower()
-            ids = cache.get(w) if cache is not None else None
+            ids = cache.get(w)
             if ids is None:
-                ids = [index.get(p, UNK) for p in wordpieces(w, index)]
-                if cache is not None:
-                    if len(cache) >= _CACHE_MAX:
-                        cache.clear()
-                    cache[w] = ids
+                if len(cache) >= _CACHE_MAX:
+                    cache.clear()
+                ids = cache[w] = [index.get(p, UNK) for p in wordpieces(w, index)]
             out += ids
         else:
             out.append(index.get(t, UNK))
@@ -60,7 +59,7 @@ class CnnScorer:
         with np.load(path, allow_pickle=False) as z:
             if str(z["format"]) != "newswire-checkworthy-cnn-1":
                 raise ValueError(f"unknown check-worthiness CNN format {z['format']!r}")
-            self.pieces = [str(p) for p in z["pieces"]]
+            self.index = {str(p): i for i, p in enumerate(z["pieces"])}
             emb = z["emb"].astype(np.float32)
             self.widths = [int(k) for k in z["widths"]]
             # A convolution is linear in its inputs, so each piece's product with each filter
@@ -73,16 +72,10 @@ class CnnScorer:
                 self.tables.append((table, z[f"conv{k}_b"].astype(np.float32)))
             self.out_w = z["out_w"].astype(np.float32)
             self.out_b = float(z["out_b"])
-        self.index = {p: i for i, p in enumerate(self.pieces)}
         self._cache: dict[str, list[int]] = {}
 
     def logits(self, texts: Sequence[str]) -> list[float]:
-        out: list[float] = []
-        for a in range(0, len(texts), _BATCH):
-            out += self._logits([piece_ids(t, self.index, self._cache) or [UNK] for t in texts[a : a + _BATCH]])
-        return out
-
-    def _logits(self, seqs: list[list[int]]) -> list[float]:
+        seqs = [piece_ids(t, self.index, self._cache) or [UNK] for t in texts]
         out = [0.0] * len(seqs)
         order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
         for a in range(0, len(order), _BUCKET):  # sentences of similar length: less padding
