@@ -132,7 +132,7 @@ def _train(texts, targets, static, seed) -> tuple[dict, object]:
         probe = net(*batch(list(range(min(200, len(seqs)))))).numpy()
     f = lambda t: t.detach().numpy().astype(np.float32)  # noqa: E731
     arrays = {"format": np.array(FORMAT), "pieces": np.array(pieces), "emb": f(net.emb.weight).astype(np.float16),
-              "widths": np.array(WIDTHS), "out_w": f(net.out.weight)[0], "out_b": np.array(float(net.out.bias[0]))}
+              "widths": np.array(WIDTHS), "out_w": f(net.out.weight)[0], "out_b": np.array(float(net.out.bias.detach()[0]))}
     for k, conv in zip(WIDTHS, net.convs):
         arrays[f"conv{k}_w"] = f(conv.weight).transpose(2, 1, 0)  # (width, dim, filters)
         arrays[f"conv{k}_b"] = f(conv.bias)
