@@ -57,10 +57,12 @@ def fit_cnn(texts: list[str], targets: list[float], static, seed: int, work: Pat
         arrays, probe = _train(texts, targets, static, seed)
         tmp = path.with_suffix(".tmp.npz")
         np.savez_compressed(tmp, **arrays)
-        got = CnnScorer(tmp).logits(texts[: len(probe)])
+        os.replace(tmp, path)
+        scorer = CnnScorer(path)
+        got = scorer.logits(texts[: len(probe)])
         print(f"    numpy vs torch CNN logit: max |diff| {np.abs(np.array(got) - probe).max():.1e} "
               "(embeddings stored as float16)", flush=True)
-        os.replace(tmp, path)
+        return scorer
     return CnnScorer(path)
 
 

@@ -94,8 +94,8 @@ class CnnScorer:
         for k, (table, b) in zip(self.widths, self.tables):
             f = b.shape[0]
             m = n - k + 1
-            g = table[ids]  # (S, n, k * filters)
-            h = g[:, :m, :f].astype(np.float32)
+            g = table[ids]  # (S, n, k * filters), this call's own copy
+            h = g[:, :m, :f]  # summed in place: the other offsets' columns are not touched
             for j in range(1, k):
                 h += g[:, j : j + m, j * f : (j + 1) * f]
             h = np.maximum(h + b, 0.0)
