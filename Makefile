@@ -16,7 +16,8 @@ tools:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    docker-compose prometheus >/dev/null; }
 
-# Idempotent: the venv is rebuilt only when the dependency files change.
+# Idempotent: the venv is rebuilt only when the dependency files change. requirements/lock.txt
+# pins every package with its hashes and goes in first, so a fresh clone installs what was tested.
 $(STAMP): pyproject.toml $(wildcard requirements/*.txt)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
