@@ -399,17 +399,20 @@ def main(argv: list[str] | None = None) -> int:
         def fit(train_rows) -> CheckworthyModel:
             return fit_calibrated(cp, train_rows, labels)
 
-    tr, te = train_test_split(range(len(rows)), test_size=0.2, stratify=labels, random_state=args.split_seed)
     if not args.refit_only:
+        tr, te = train_test_split(range(len(rows)), test_size=0.2, stratify=labels,
+                                  random_state=args.split_seed)
         m = fit(tr)
         f1, ap_ = _figures(m, texts, te, labels)
         print(f"held-out 20% (seed {args.split_seed}, n={len(te)}): F1(pos)@0.5 {f1:.3f}  AP {ap_:.3f}  "
               f"(calibration {m.data['calibration']})", flush=True)
         if args.holdout_out:
             _write(m, args.holdout_out, len(tr))
-    if args.teacher and not (args.no_cv or args.refit_only):
+    if args.no_cv or args.refit_only:
+        pass
+    elif args.teacher:
         print("5-fold CV skipped with --teacher: it would fine-tune five more teachers")
-    elif not (args.teacher or args.no_cv or args.refit_only):
+    else:
         res = []
         skf = StratifiedKFold(5, shuffle=True, random_state=SEED)
         for k, (a, b) in enumerate(skf.split(texts, labels)):

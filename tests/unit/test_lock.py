@@ -16,9 +16,11 @@ def _norm(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+LOCK = (ROOT / "requirements/lock.txt").read_text()
+
+
 def _locked() -> dict[str, str]:
-    text = (ROOT / "requirements/lock.txt").read_text()
-    return {_norm(n): v for n, v in _ENTRY.findall(text)}
+    return {_norm(n): v for n, v in _ENTRY.findall(LOCK)}
 
 
 def _declared() -> dict[str, str]:
@@ -41,8 +43,7 @@ def test_every_declared_pin_is_locked_at_the_same_version() -> None:
 
 
 def test_every_locked_package_carries_hashes() -> None:
-    blocks = re.split(r"\n(?=[A-Za-z0-9])", (ROOT / "requirements/lock.txt").read_text())
-    entries = [b for b in blocks if _ENTRY.match(b)]
+    entries = [b for b in re.split(r"\n(?=[A-Za-z0-9])", LOCK) if _ENTRY.match(b)]
     assert len(entries) == len(_locked()) > 50
     assert all("--hash=sha256:" in b for b in entries)
 
