@@ -15,7 +15,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from newswire.demo.site import ARTICLES
 from newswire.submit import submit_urls
 from newswire.urls import article_id, canonicalize
-from tests.conftest import Pipeline
+from tests.conftest import Pipeline, start_pipeline
 
 pytestmark = pytest.mark.integration
 
@@ -204,3 +204,35 @@ def test_cli_submit_tail_and_status(pipeline: Pipeline, news_site: str) -> None:
     ready = httpx.get(f"{pipeline.api}/readyz")
     assert ready.status_code == 200
     assert httpx.get(f"{pipeline.api}/openapi.json").json()["openapi"].startswith("3.")
+
+
+def test_claims_disabled_passes_articles_through_and_dead_letters_garbage(
+        broker: str, news_site: str, tmp_path) -> None:
+    """NEWSWIRE_EXTRACT__CLAIMS_ENABLED=false: the claims stage forwards each article with no
+    claims (in the service process, not the parser pool) and still dead-letters garbage."""
+    pipe = start_pipeline(broker, tmp_path, NEWSWIRE_EXTRACT__CLAIMS_ENABLED="false")
+    try:
+        ns = pipe.settings.kafka.namespace
+        topic = f"{ns}news.article.extracted"
+
+        async def produce_garbage() -> None:
+            producer = AIOKafkaProducer(bootstrap_servers=pipe.settings.kafka.servers,
+                                        acks="all")
+            await producer.start()
+            try:
+                await producer.send_and_wait(topic, value=b'{"article_id": 7}', key=b"k")
+            finally:
+                await producer.stop()
+
+        asyncio.run(produce_garbage())
+        url = f"{news_site}/news/{ARTICLES[2].slug}"
+        submit(pipe, url)
+        art = pipe.wait_for(url)
+        assert art["status"] == "ok", art
+        assert art["claims"] == []
+        assert ARTICLES[2].paragraphs[0] in str(art["text"])
+        records = asyncio.run(_dlq_records(pipe, topic + ".dlq"))
+        assert [h.get("newswire.stage") for _, h in records] == [b"claims"]
+        assert records[0][1]["newswire.reason"] == b"malformed_event"
+    finally:
+        pipe.supervisor.stop()
