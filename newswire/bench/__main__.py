@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-SECTIONS = ("extraction", "claims", "pipeline", "latency", "fetch", "store")
+SECTIONS = ("extraction", "claims", "pipeline", "budget", "latency", "fetch", "store")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,6 +51,11 @@ def main(argv: list[str] | None = None) -> int:
 
         results["pipeline"] = pipeline.run(aeb)
         print(orjson.dumps({"pipeline": results["pipeline"]}).decode(), flush=True)
+    if "budget" in wanted:  # CPU per page of each stage's core, no stream framework around it
+        from newswire.bench import budget
+
+        results["budget"] = budget.run(aeb)
+        print(orjson.dumps({"budget": results["budget"]}).decode(), flush=True)
     if "latency" in wanted:  # single-article latency on an idle pipeline; 1 -> 2 workers
         from newswire.chaos import latency_bench
 
