@@ -408,11 +408,10 @@ def main(argv: list[str] | None = None) -> int:
               f"(calibration {m.data['calibration']})", flush=True)
         if args.holdout_out:
             _write(m, args.holdout_out, len(tr))
-    if args.no_cv or args.refit_only:
-        pass
-    elif args.teacher:
+    cv = not (args.no_cv or args.refit_only)
+    if cv and args.teacher:
         print("5-fold CV skipped with --teacher: it would fine-tune five more teachers")
-    else:
+    elif cv:
         res = []
         skf = StratifiedKFold(5, shuffle=True, random_state=SEED)
         for k, (a, b) in enumerate(skf.split(texts, labels)):

@@ -20,7 +20,6 @@ beyond these cores: ``2 / sum`` times trafilatura's pages per second, at full us
 from __future__ import annotations
 
 import asyncio
-import os
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -31,7 +30,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from newswire.bench.pipeline import _free_port, _site, load_pages
+from newswire.bench.pipeline import _free_port, _proc_table, _site, load_pages
 from newswire.broker import start_embedded_broker
 from newswire.demo import SiteServer
 from newswire.errors import NewswireError
@@ -42,8 +41,7 @@ __all__ = ["run"]
 
 
 def _cpu_of(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return _proc_table()[pid][1]
 
 
 def _timed(fn: Any, *args: Any) -> tuple[float, Any]:
