@@ -5,7 +5,8 @@
     │   ├── FetchTimeout          connect/read timeout or total deadline exceeded
     │   ├── ServerError           5xx from the origin
     │   ├── RateLimited           429 from the origin (``retry_after`` seconds, if it said)
-    │   └── StoreUnavailable      the database cannot be reached
+    │   ├── StoreUnavailable      the database cannot be reached
+    │   └── KafkaUnavailable      a retriable Kafka error (broker away, leader moving, timeout)
     └── Permanent                 will fail the same way again: becomes a Failure + DLQ record
         ├── InvalidUrl            not an http(s) URL we can fetch
         ├── BlockedAddress        resolves to a refused network (SSRF protection)
@@ -18,7 +19,9 @@
         ├── MalformedEvent        bytes on a topic that are not a valid event
         ├── EmptyExtraction       no article text could be extracted from the page
         ├── NotAnArticle          the page is not an article (index, gallery, ...)
-        └── ExtractionTimeout     the parser exceeded its time budget
+        ├── ExtractionTimeout     the parser exceeded its time budget
+        ├── MessageTooLarge       an output record over the topic's max.message.bytes
+        └── KafkaRejected         any other Kafka error that is not retriable
 
 Library exceptions are converted at the edge (httpx, trafilatura, the database driver) so the
 rest of the code only ever sees these.
@@ -34,7 +37,10 @@ __all__ = [
     "FetchTimeout",
     "HttpStatus",
     "InvalidUrl",
+    "KafkaRejected",
+    "KafkaUnavailable",
     "MalformedEvent",
+    "MessageTooLarge",
     "NewswireError",
     "NotAnArticle",
     "NotHtml",
@@ -87,6 +93,10 @@ class StoreUnavailable(Retriable):
     reason = "store_unavailable"
 
 
+class KafkaUnavailable(Retriable):
+    reason = "kafka_error"
+
+
 class InvalidUrl(Permanent):
     reason = "invalid_url"
 
@@ -137,3 +147,11 @@ class NotAnArticle(Permanent):
 
 class ExtractionTimeout(Permanent):
     reason = "extraction_timeout"
+
+
+class MessageTooLarge(Permanent):
+    reason = "message_too_large"
+
+
+class KafkaRejected(Permanent):
+    reason = "kafka_rejected"

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import ssl
 from typing import Any
 
 import faust
 from faust.sensors.prometheus import FaustMetrics, PrometheusMonitor
+from faust.types.auth import CredentialsT
 from prometheus_client import CollectorRegistry
 
-from newswire.settings import Settings
+from newswire.kafka import ssl_context
+from newswire.settings import KafkaSettings, Settings
 from newswire.topics import Topics
 
-__all__ = ["create_faust_app"]
+__all__ = ["broker_credentials", "create_faust_app"]
 
 # Faust creates its consumer with fetch_max_wait_ms=1500 (hard-coded). A broker that does not
 # answer a multi-topic long poll as soon as one topic has data (the embedded Tansu does not)
@@ -66,21 +67,47 @@ def _never_commit_past_in_flight_records() -> None:
     Consumer._new_offset = new_offset  # type: ignore[method-assign]
 
 
+def _idempotent_producers() -> None:
+    """Faust's producer asks for idempotence only inside transactions (its acks=-1 alone
+    leaves duplicates on a retried send). Here an app whose ``newswire_idempotence`` is set
+    gets ``enable_idempotence=True`` and ``acks="all"`` on every producer it creates."""
+    from faust.transport.drivers.aiokafka import Producer
+
+    original = Producer._settings_extra  # noqa: SLF001
+    if getattr(original, "_newswire_idempotent", False):
+        return
+
+    def settings_extra(self: Any) -> Any:
+        extra = dict(original(self))
+        if getattr(self.app, "newswire_idempotence", False):
+            extra.update(acks="all", enable_idempotence=True)
+        return extra
+
+    settings_extra._newswire_idempotent = True  # type: ignore[attr-defined]
+    Producer._settings_extra = settings_extra  # type: ignore[method-assign]
+
+
+def broker_credentials(kafka: KafkaSettings) -> CredentialsT | None:
+    """Faust's side of newswire.kafka.client_options: the same protocol, TLS context and
+    SASL mechanism and credentials."""
+    context = ssl_context(kafka)
+    if kafka.uses_sasl:
+        return faust.SASLCredentials(
+            username=kafka.sasl_username, password=kafka.sasl_password.get_secret_value(),
+            ssl_context=context, mechanism=kafka.sasl_mechanism)
+    if context is not None:
+        return faust.SSLCredentials(context)
+    return None
+
+
 def create_faust_app(service: str, settings: Settings, registry: CollectorRegistry) -> faust.App:
     _cap_fetch_wait()
     _never_commit_past_in_flight_records()
+    _idempotent_producers()
     kafka = settings.kafka
     topics = Topics(kafka.namespace)
     datadir = settings.data_dir / "faust" / service
     datadir.mkdir(parents=True, exist_ok=True)
-    options: dict[str, Any] = {}
-    if kafka.security_protocol.upper().startswith("SASL") and kafka.sasl_username:
-        password = kafka.sasl_password.get_secret_value() if kafka.sasl_password else ""
-        options["broker_credentials"] = faust.SASLCredentials(
-            username=kafka.sasl_username, password=password,
-            ssl_context=ssl.create_default_context()
-            if kafka.security_protocol.upper() == "SASL_SSL" else None,
-        )
     app = faust.App(
         topics.group(service),
         broker=[f"kafka://{server}" for server in kafka.servers.split(",")],
@@ -99,13 +126,14 @@ def create_faust_app(service: str, settings: Settings, registry: CollectorRegist
         broker_commit_every=100,
         broker_commit_interval=1.0,
         broker_max_poll_records=100,
-        consumer_max_fetch_size=16 * 1024 * 1024,
-        producer_max_request_size=16 * 1024 * 1024,
+        consumer_max_fetch_size=kafka.max_message_bytes,
+        producer_max_request_size=kafka.max_message_bytes,
         producer_acks=-1,
+        broker_credentials=broker_credentials(kafka),
         stream_wait_empty=False,
         web_enabled=False,  # each service serves /metrics, /livez, /readyz itself
-        **options,
     )
+    app.newswire_idempotence = kafka.use_idempotence  # type: ignore[attr-defined]
     # Faust's own sensor, on the service's registry; its names carry the faust_ prefix.
     app.monitor = PrometheusMonitor(metrics=FaustMetrics.create(registry, "faust"))
     return app

@@ -8,31 +8,74 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import (
+    KafkaError,
+    KafkaTimeoutError,
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    RecordTooLargeError,
+    TopicAlreadyExistsError,
+)
+from aiokafka.helpers import create_ssl_context
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
+from newswire.errors import KafkaRejected, KafkaUnavailable, MessageTooLarge, Permanent, Retriable
 from newswire.settings import KafkaSettings
 from newswire.topics import Topics
 
-__all__ = ["client_options", "ensure_topics", "make_consumer", "make_producer", "wait_for_broker"]
+__all__ = ["check_record_size", "client_options", "ensure_topics", "kafka_error", "make_consumer",
+           "make_producer", "ssl_context", "topic_configs", "wait_for_broker"]
 
 log = logging.getLogger(__name__)
 
 
+def ssl_context(kafka: KafkaSettings) -> ssl.SSLContext | None:
+    """The TLS context of every client (None for PLAINTEXT and SASL_PLAINTEXT)."""
+    if not kafka.uses_tls:
+        return None
+    password = kafka.ssl_key_password.get_secret_value() if kafka.ssl_key_password else None
+    return create_ssl_context(cafile=kafka.ssl_cafile, certfile=kafka.ssl_certfile,
+                              keyfile=kafka.ssl_keyfile, password=password)
+
+
 def client_options(kafka: KafkaSettings) -> dict[str, Any]:
+    """Connection and security keyword arguments of every aiokafka client (producer,
+    consumer, admin). Faust's equivalent is newswire.faustapp.broker_credentials."""
     options: dict[str, Any] = {
         "bootstrap_servers": kafka.servers,
         "security_protocol": kafka.security_protocol,
+        "ssl_context": ssl_context(kafka),
     }
-    if kafka.sasl_mechanism:
+    if kafka.uses_sasl:
         options["sasl_mechanism"] = kafka.sasl_mechanism
         options["sasl_plain_username"] = kafka.sasl_username
-        if kafka.sasl_password is not None:
-            options["sasl_plain_password"] = kafka.sasl_password.get_secret_value()
+        options["sasl_plain_password"] = kafka.sasl_password.get_secret_value()
     return options
+
+
+def check_record_size(limit: int, key: bytes | None, value: bytes,
+                      headers: list[tuple[str, bytes]]) -> None:
+    """Raise MessageTooLarge before sending a record the broker would refuse for its size
+    (measured as aiokafka measures it against max_request_size)."""
+    size = DefaultRecordBatchBuilder.estimate_size_in_bytes(key, value, headers)
+    if size > limit:
+        raise MessageTooLarge(f"record of {size} bytes exceeds max.message.bytes {limit}")
+
+
+def kafka_error(exc: KafkaError) -> Retriable | Permanent:
+    """Convert an aiokafka error at the edge: retriable ones (aiokafka's ``retriable``; and a
+    delivery timeout, raised while the broker is away) are retried, the rest are permanent."""
+    detail = f"{type(exc).__name__}: {exc}"
+    if exc.retriable or isinstance(exc, KafkaTimeoutError):
+        return KafkaUnavailable(detail)
+    if isinstance(exc, MessageSizeTooLargeError | RecordListTooLargeError | RecordTooLargeError):
+        return MessageTooLarge(detail)
+    return KafkaRejected(detail)
 
 
 def make_producer(kafka: KafkaSettings) -> AIOKafkaProducer:
@@ -40,7 +83,7 @@ def make_producer(kafka: KafkaSettings) -> AIOKafkaProducer:
         **client_options(kafka),
         acks="all",
         enable_idempotence=kafka.use_idempotence,
-        max_request_size=16 * 1024 * 1024,
+        max_request_size=kafka.max_message_bytes,
         linger_ms=5,
     )
 
@@ -74,6 +117,15 @@ async def _create_topics(admin: AIOKafkaAdminClient, new: list[NewTopic]) -> Non
         pass  # another process won the race
 
 
+def topic_configs(kafka: KafkaSettings, *, compacted: bool) -> dict[str, str]:
+    """Configs of a topic created here: the record size limit the producers check against,
+    and compaction for keyed state (dedup) and the public stream keyed by article id."""
+    configs = {"max.message.bytes": str(kafka.max_message_bytes)}
+    if compacted:
+        configs["cleanup.policy"] = "compact"
+    return configs
+
+
 async def ensure_topics(kafka: KafkaSettings, topics: Topics) -> list[str]:
     """Create every pipeline topic (and its DLQ) with explicit partition counts. Idempotent;
     returns the names created now."""
@@ -92,9 +144,8 @@ async def ensure_topics(kafka: KafkaSettings, topics: Topics) -> list[str]:
                     name,
                     num_partitions=1 if name.endswith(".dlq") else kafka.partitions,
                     replication_factor=kafka.replication_factor,
-                    # keyed state (dedup) and the public stream keyed by article id
-                    topic_configs={"cleanup.policy": "compact"}
-                    if with_configs and name in compacted else {},
+                    topic_configs=topic_configs(kafka, compacted=name in compacted)
+                    if with_configs else {},
                 )
                 for name in wanted
             ]
@@ -102,7 +153,7 @@ async def ensure_topics(kafka: KafkaSettings, topics: Topics) -> list[str]:
         try:
             await _create_topics(admin, new(with_configs=True))
         except KafkaError as exc:
-            # the embedded broker refuses topic configs: plain topics there
+            # a broker that refuses topic configs gets plain topics
             log.info("topic configs refused (%s); creating plain topics", exc)
             await _create_topics(admin, new(with_configs=False))
         log.info("created topics %s", wanted)

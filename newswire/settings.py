@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["ApiSettings", "ExtractSettings", "IngestSettings", "KafkaSettings", "Settings",
@@ -42,10 +42,34 @@ class KafkaSettings(BaseModel):
     # Idempotent producers need InitProducerId, which the embedded Tansu broker rejects;
     # None = on for a real cluster, off for the embedded broker.
     idempotence: bool | None = None
-    security_protocol: str = "PLAINTEXT"
-    sasl_mechanism: str | None = None
+    # The largest record a producer sends and a topic accepts (max.message.bytes of every
+    # topic created): a PageFetched of a page at the ingest cap (10 MB, compressed) fits.
+    max_message_bytes: int = 16 * 1024 * 1024
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "PLAIN"
     sasl_username: str | None = None
-    sasl_password: SecretStr | None = None
+    sasl_password: SecretStr = SecretStr("")
+    # TLS (SSL, SASL_SSL): CA bundle to verify the brokers (None = system CAs), and a client
+    # certificate and key for mutual TLS.
+    ssl_cafile: Path | None = None
+    ssl_certfile: Path | None = None
+    ssl_keyfile: Path | None = None
+    ssl_key_password: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _sasl_needs_credentials(self) -> KafkaSettings:
+        if self.uses_sasl and not (self.sasl_username and self.sasl_password.get_secret_value()):
+            raise ValueError(f"security_protocol {self.security_protocol} needs sasl_username "
+                             "and sasl_password")
+        return self
+
+    @property
+    def uses_sasl(self) -> bool:
+        return self.security_protocol.startswith("SASL_")
+
+    @property
+    def uses_tls(self) -> bool:
+        return self.security_protocol in ("SSL", "SASL_SSL")
 
     @property
     def embedded(self) -> bool:

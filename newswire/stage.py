@@ -5,8 +5,11 @@ acknowledgement, then let Faust ack the record. Faust marks an event done even w
 raises, so nothing may escape the loop: a Permanent error (or any unexpected exception) becomes
 a DLQ record carrying Kafka-Connect-style error headers, and the DLQ write is itself awaited
 before the record is acked. A Retriable error retries the same record with backoff (the
-partition waits; nothing is acked or dropped). Offsets are committed by Faust only for acked
-records, so delivery is at-least-once and every write downstream must be idempotent.
+partition waits; nothing is acked or dropped). Kafka errors from a write are sorted the same
+way: only retriable ones are retried; a record over max.message.bytes (checked before sending)
+or any other permanent refusal is dead-lettered with its reason. Offsets are committed by
+Faust only for acked records, so delivery is at-least-once and every write downstream must be
+idempotent.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from faust.types import EventT
 from newswire import tracing
 from newswire.errors import NewswireError, Permanent, Retriable
 from newswire.events import Event, Failure, cloudevent_headers, encode
+from newswire.kafka import check_record_size, kafka_error
 from newswire.logs import annotate, log_context
 from newswire.metrics import StageMetrics
 from newswire.topics import Topics
@@ -61,6 +65,14 @@ def failure_headers(failure: Failure, exc: BaseException) -> dict[str, bytes]:
     return headers
 
 
+async def _converting_kafka_errors(handler: Handler, event: EventT) -> None:
+    """Run the handler; a Kafka error from its writes becomes Retriable or Permanent."""
+    try:
+        await handler(event)
+    except KafkaError as exc:
+        raise kafka_error(exc) from exc
+
+
 class Stage:
     """One stage of the pipeline inside a Faust app."""
 
@@ -89,6 +101,8 @@ class Stage:
         current = _traceparent.get()
         if current:
             headers = {**headers, "traceparent": current.encode()}
+        check_record_size(self.app.conf.producer_max_request_size, key.encode(), value,
+                          list(headers.items()))
         fut = await self.topic(topic).send(key=key.encode(), value=value, headers=headers)
         await fut
         self.metrics.produced.labels(self.name).inc()
@@ -169,15 +183,14 @@ class Stage:
         try:
             while True:
                 try:
-                    await handler(event)
+                    await _converting_kafka_errors(handler, event)
                     self.metrics.events.labels(self.name, "ok", "none").inc()
                     log.info("processed in %.3fs", time.perf_counter() - started)
                     return
-                except (Retriable, KafkaError) as exc:
-                    reason = exc.reason if isinstance(exc, Retriable) else "kafka_error"
-                    self.metrics.events.labels(self.name, "retried", reason).inc()
+                except Retriable as exc:
+                    self.metrics.events.labels(self.name, "retried", exc.reason).inc()
                     log.warning("stage=%s retriable %s: %s; retrying in %.1fs",
-                                self.name, reason, exc, delay)
+                                self.name, exc.reason, exc, delay)
                 except Permanent as exc:
                     if await self._try_dead_letter(event, exc):
                         return

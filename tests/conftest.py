@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 import subprocess
@@ -19,6 +20,20 @@ from newswire.demo import SiteServer
 from newswire.demo.site import site_app
 from newswire.settings import KafkaSettings, Settings
 from newswire.supervisor import Supervisor
+
+
+@pytest.fixture
+def collect_leftovers() -> Iterator[None]:
+    yield
+    gc.collect()  # inside the test, where its warning filters apply
+
+
+# A Faust app that is never started leaves the event loops and socketpairs it created behind.
+UNSTARTED_FAUST_APPS = [
+    pytest.mark.filterwarnings("ignore::ResourceWarning",
+                               "ignore::pytest.PytestUnraisableExceptionWarning"),
+    pytest.mark.usefixtures("collect_leftovers"),
+]
 
 
 def free_port() -> int:

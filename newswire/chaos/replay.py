@@ -8,10 +8,11 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 from aiokafka.structs import OffsetAndMetadata
 
+from newswire.kafka import make_consumer
 from newswire.settings import Settings
 from newswire.topics import Topics
 
@@ -22,9 +23,8 @@ __all__ = ["metric", "read_topic", "replay_into_store", "rewind_group", "store_t
 async def read_topic(settings: Settings, topic: str,
                      each: Callable[[Any], None], timeout: float = 60.0) -> int:
     """Call ``each(record)`` for every record of ``topic`` from offset 0 to its current end."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka.servers,
-                                enable_auto_commit=False, max_partition_fetch_bytes=16 << 20,
-                                fetch_max_bytes=64 << 20)
+    consumer = make_consumer(settings.kafka, enable_auto_commit=False,
+                             max_partition_fetch_bytes=16 << 20, fetch_max_bytes=64 << 20)
     await consumer.start()
     count = 0
     try:
@@ -74,10 +74,9 @@ class _AsFaust(RoundRobinPartitionAssignor):
 async def _rewind(settings: Settings, group: str, topics: list[str],
                   timeout: float = 60.0) -> int:
     """Join the group as its only member, take every partition, commit offset 0, leave."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka.servers, group_id=group,
-                                enable_auto_commit=False, auto_offset_reset="earliest",
-                                session_timeout_ms=6000, heartbeat_interval_ms=1000,
-                                partition_assignment_strategy=(_AsFaust,))
+    consumer = make_consumer(settings.kafka, group_id=group, enable_auto_commit=False,
+                             auto_offset_reset="earliest", session_timeout_ms=6000,
+                             heartbeat_interval_ms=1000, partition_assignment_strategy=(_AsFaust,))
     await consumer.start()
     try:
         await consumer.topics()

@@ -4,6 +4,7 @@ Prometheus conventions, compose validates and the alert rules pass their unit te
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -12,9 +13,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import Pipeline
+from tests.unit.test_deploy import published_host_ips
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.integration
@@ -72,10 +75,16 @@ def test_metric_names_follow_prometheus_conventions(pipeline: Pipeline) -> None:
     assert "# TYPE newswire_fetches_total counter" in text
 
 
-def test_compose_file_is_valid() -> None:
+def test_compose_file_is_valid_and_publishes_on_loopback_only() -> None:
     assert shutil.which("docker-compose"), "make test installs docker-compose (Debian)"
-    subprocess.run(["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
-                   check=True, cwd=ROOT)
+    command = ["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config"]
+    env = {k: v for k, v in os.environ.items() if k != "NEWSWIRE_PUBLISH_HOST"}
+    subprocess.run([*command, "-q"], check=True, cwd=ROOT, env=env)
+    rendered = subprocess.run(command, check=True, cwd=ROOT, env=env, capture_output=True,
+                              text=True).stdout
+    published = published_host_ips(yaml.safe_load(rendered))
+    assert set(published) == {"store", "prometheus", "grafana"}
+    assert all(ips == ["127.0.0.1"] * len(ips) for ips in published.values()), published
 
 
 def test_alert_rules_check_and_unit_tests_pass() -> None:

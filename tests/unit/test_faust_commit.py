@@ -5,26 +5,15 @@ is newswire.faustapp._never_commit_past_in_flight_records."""
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-
 import faust
-import pytest
 from faust.types import TP
 from faust.types.tuples import Message
 
 from newswire.faustapp import _never_commit_past_in_flight_records
+from tests.conftest import UNSTARTED_FAUST_APPS
 
 TOPIC = "news.page.fetched"
-# A Faust app that is never started leaves the event loops and socketpairs it created behind.
-pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning",
-                                        "ignore::pytest.PytestUnraisableExceptionWarning")
-
-
-@pytest.fixture(autouse=True)
-def _collect_leftovers() -> Iterator[None]:
-    yield
-    gc.collect()  # inside the test, where the filters above apply
+pytestmark = UNSTARTED_FAUST_APPS
 
 
 def _consumer() -> tuple[faust.App, object]:
