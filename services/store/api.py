@@ -163,9 +163,10 @@ def api_routes(store: Store, submitter: Submitter | None = None) -> list[web.Rou
         if "url" in request.query:
             return await articles_by_url(request)
         since = _since(request)
-        story_id = _text(request, "story_id", 128)
+        story_id = _text(request, "story_id", 128) or None  # an empty field filters nothing
         where = ArticleFilter(
-            site=_text(request, "site", 253), language=_text(request, "language", 32),
+            site=_text(request, "site", 253) or None,
+            language=_text(request, "language", 32) or None,
             since=datetime.strptime(since, "%Y-%m-%dT%H:%M:%S.%fZ") if since else None,
             has_claims=_bool(request, "has_claims"),
             story_id=_id(request, "story", story_id) if story_id is not None else None)

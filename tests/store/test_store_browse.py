@@ -116,6 +116,8 @@ async def test_articles_filters(client: TestClient[Any, Any]) -> None:
     assert await urls(since="2026-05-02") == ["https://plain6.org/x"]
     assert await urls(since="2026-05-04") == []
     assert await urls(site="one.com", has_claims="false") == []
+    # empty fields (a form left blank) filter nothing
+    assert len(await urls(site="", language="", story_id="", has_claims="")) == 10
 
 
 def test_since_bounds_use_the_stored_shapes() -> None:
