@@ -40,6 +40,13 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("eval", help="quality figures: extraction|attribution|checkworthiness|speed",
                        add_help=False)
     s.add_argument("args", nargs=argparse.REMAINDER)
+    s = sub.add_parser("export", help="stored articles with their claims, as JSON Lines or "
+                                      "Parquet")
+    s.add_argument("--format", choices=("jsonl", "parquet"), default="jsonl")
+    s.add_argument("--since", help="only articles fetched or published at or after this ISO "
+                                   "8601 date or date-time")
+    s.add_argument("-o", "--output", help="file to write (default: standard output, jsonl "
+                                          "only)")
     s = sub.add_parser("demo", help="the pipeline on a bundled demo site (what `make run` does)")
     s.add_argument("--no-wait", action="store_true", help="exit after the summary")
     return p
@@ -107,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
         return claims_main(args.args)
     if cmd == "eval":
         return _eval(args.args)
+    if cmd == "export":
+        from services.store.export import export_command
+
+        return export_command(settings, args.format, args.since, args.output)
     if cmd == "demo":
         from newswire.demo import run_demo
 

@@ -8,6 +8,7 @@ fragment) finds the same article.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from tld import get_fld
@@ -35,6 +36,8 @@ def validate_url(url: str) -> str:
         raise InvalidUrl(f"URL longer than {MAX_URL_LENGTH} characters")
     if any(ch.isspace() for ch in url):
         raise InvalidUrl(f"URL contains whitespace: {url!r}")
+    if any(unicodedata.category(ch) == "Cc" for ch in url):
+        raise InvalidUrl(f"URL contains a control character: {url!r}")
     try:
         parts = urlsplit(url)
         port = parts.port

@@ -4,7 +4,8 @@ User-supplied URLs are resolved first, every resolved address is checked, and th
 then connects to the checked address itself (see fetch.py), so DNS cannot answer differently
 between check and connect. Refused unless inside an allowed network: loopback, private,
 link-local, CGNAT, multicast, reserved and unspecified ranges, cloud metadata endpoints, and the
-IPv6 forms that embed such an IPv4 address (IPv4-mapped, NAT64, 6to4).
+IPv6 forms that embed such an IPv4 address (IPv4-mapped, NAT64, 6to4): the rules are in
+newswire/addresses.py, shared with submission.
 """
 
 from __future__ import annotations
@@ -14,48 +15,10 @@ import ipaddress
 import socket
 from collections.abc import Iterable
 
+from newswire.addresses import IPAddress, refused
 from newswire.errors import BlockedAddress, FetchError
 
 __all__ = ["AddressGuard"]
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-_METADATA = frozenset(ipaddress.ip_address(a) for a in (
-    "169.254.169.254", "100.100.100.200", "168.63.129.16", "fd00:ec2::254"))
-_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
-_SIXTOFOUR = ipaddress.ip_network("2002::/16")
-
-
-def _embedded_ipv4(addr: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    if addr.ipv4_mapped is not None:
-        return addr.ipv4_mapped
-    if any(addr in net for net in _NAT64):
-        return ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)
-    if addr in _SIXTOFOUR:
-        return addr.sixtofour
-    return None
-
-
-def refusal(addr: IPAddress) -> str | None:
-    """Why an address is refused, or None when it is a public unicast address."""
-    if addr in _METADATA:
-        return "cloud metadata address"
-    if isinstance(addr, ipaddress.IPv6Address):
-        inner = _embedded_ipv4(addr)
-        if inner is not None:
-            why = refusal(inner)
-            return f"IPv6 form of {inner} ({why})" if why else None
-    if addr.is_multicast:
-        return "multicast address"
-    if addr.is_loopback:
-        return "loopback address"
-    if addr.is_link_local:
-        return "link-local address"
-    if addr.is_unspecified:
-        return "unspecified address"
-    if not addr.is_global:
-        return "private or reserved address"
-    return None
 
 
 class AddressGuard:
@@ -63,11 +26,9 @@ class AddressGuard:
         self.allow = [ipaddress.ip_network(n, strict=False) for n in allow_networks]
 
     def check(self, addr: IPAddress) -> None:
-        if any(addr.version == net.version and addr in net for net in self.allow):
-            return
-        why = refusal(addr)
+        why = refused(addr, self.allow)
         if why:
-            raise BlockedAddress(f"{addr} is a {why}")
+            raise BlockedAddress(why)
 
     async def resolve(self, host: str, port: int) -> str:
         """Resolve host and return one address that passed the check; every address the

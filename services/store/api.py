@@ -1,25 +1,35 @@
-"""The store's query API (aiohttp): articles by URL or id, stats, health, OpenAPI."""
+"""The store's query API (aiohttp): articles (by URL, by id, listed), claims, speakers, search,
+stories, stats, URL submission, and its OpenAPI document (openapi.py) with a docs page."""
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
 from aiohttp import web
+from aiokafka.errors import KafkaError
+from pydantic import ValidationError
 
 from newswire.errors import InvalidUrl, StoreUnavailable
+from newswire.submit import Submitter
 from newswire.urls import canonicalize
 from services.store.db import Store, utc_timestamp
+from services.store.listing import ArticleFilter, list_articles, list_speakers
+from services.store.models import MAX_QUERY_CHARS, MAX_QUERY_WORDS, SubmitRequest
+from services.store.openapi import OPENAPI
 from services.store.text import InvalidCursor, decode_cursor, encode_cursor, tokens
 
-__all__ = ["OPENAPI", "BadRequest", "api_routes", "errors_middleware"]
+__all__ = ["MAX_BODY_BYTES", "OPENAPI", "BadRequest", "api_app", "api_routes",
+           "errors_middleware"]
 
-MAX_QUERY_CHARS = 500
-MAX_QUERY_WORDS = 32
+MAX_BODY_BYTES = 1024 * 1024
+
+_DOCS_PAGE = Path(__file__).with_name("docs.html")
 _ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 ReadyCheck = Callable[[], Awaitable[tuple[bool, dict[str, object]]]]
@@ -83,6 +93,17 @@ def _int(request: web.Request, name: str, default: int, low: int, high: int) -> 
     return value
 
 
+def _bool(request: web.Request, name: str) -> bool | None:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw.lower() in ("true", "1"):
+        return True
+    if raw.lower() in ("false", "0"):
+        return False
+    raise BadRequest(f"{name} must be true or false")
+
+
 def _cursor(request: web.Request, kind: str, types: list[type]) -> list[Any] | None:
     raw = request.query.get("cursor")
     if raw is None or raw == "":
@@ -105,8 +126,8 @@ def _since(request: web.Request) -> str | None:
     return utc_timestamp(moment)
 
 
-def _id(request: web.Request, what: str) -> str:
-    value = request.match_info["id"]
+def _id(request: web.Request, what: str, value: str | None = None) -> str:
+    value = request.match_info["id"] if value is None else value
     if not _ID.fullmatch(value):
         raise BadRequest(f"invalid {what} id: expected 1-128 letters, digits, '-' or '_'")
     return value
@@ -132,9 +153,29 @@ async def errors_middleware(request: web.Request, handler: Any) -> web.StreamRes
         return _error(503, f"database unavailable: {exc.detail}")
 
 
-def api_routes(store: Store) -> list[web.RouteDef]:
+def api_routes(store: Store, submitter: Submitter | None = None) -> list[web.RouteDef]:
+    """The API's routes; ``submitter`` publishes what POST /urls accepts (without one,
+    POST /urls answers 503)."""
     async def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return await asyncio.to_thread(fn, *args, **kwargs)
+
+    async def articles(request: web.Request) -> web.Response:
+        if "url" in request.query:
+            return await articles_by_url(request)
+        since = _since(request)
+        story_id = _text(request, "story_id", 128) or None  # an empty field filters nothing
+        where = ArticleFilter(
+            site=_text(request, "site", 253) or None,
+            language=_text(request, "language", 32) or None,
+            since=datetime.strptime(since, "%Y-%m-%dT%H:%M:%S.%fZ") if since else None,
+            has_claims=_bool(request, "has_claims"),
+            story_id=_id(request, "story", story_id) if story_id is not None else None)
+        limit = _int(request, "limit", 20, 1, 100)
+        after = _cursor(request, "articles", [str, str])
+        found = await call(list_articles, store, where, tuple(after) if after else None,
+                           limit + 1)
+        found, cursor = _page(found, limit, lambda a: [a["fetched_at"], a["id"]], "articles")
+        return _json({"items": found, "next_cursor": cursor})
 
     async def articles_by_url(request: web.Request) -> web.Response:
         raw = _text(request, "url", 8192)
@@ -201,6 +242,16 @@ def api_routes(store: Store) -> list[web.RouteDef]:
                               lambda c: [c["seen_at"], c["article_id"], c["index"]], "claims")
         return _json({"claims": found, "next_cursor": cursor})
 
+    async def speakers(request: web.Request) -> web.Response:
+        words = _words(request, "q")
+        limit = _int(request, "limit", 20, 1, 100)
+        after = _cursor(request, "speakers", [int, str])
+        found = await call(list_speakers, store, " ".join(words or []),
+                           tuple(after) if after else None, limit + 1)
+        found, cursor = _page(found, limit, lambda s: [s["claims"], s["speaker_name"]],
+                              "speakers")
+        return _json({"items": found, "next_cursor": cursor})
+
     async def stories(request: web.Request) -> web.Response:
         min_sites = _int(request, "min_sites", 2, 1, 1000)
         limit = _int(request, "limit", 20, 1, 100)
@@ -224,180 +275,52 @@ def api_routes(store: Store) -> list[web.RouteDef]:
         limit = _int(request, "limit", 100, 1, 1000)
         return _json({"failures": await call(store.failures, limit)})
 
+    async def submit(request: web.Request) -> web.Response:
+        try:
+            body = SubmitRequest.model_validate_json(await request.read(), strict=True)
+        except ValidationError as exc:
+            raise BadRequest("malformed body: " + "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}"
+                for e in exc.errors()[:5])) from None
+        if submitter is None:
+            return _error(503, "URL submission is not configured on this server")
+        try:
+            result = await submitter.submit(body.urls, refresh=body.refresh, source="api")
+        except (KafkaError, OSError) as exc:
+            return _error(503, f"broker unavailable: {type(exc).__name__}: {exc}")
+        return _json({"accepted": [{"url": raw, "canonical_url": url}
+                                   for raw, url in result.accepted],
+                      "rejected": [{"url": r.url, "reason": r.reason, "detail": r.detail}
+                                   for r in result.rejected]}, status=202)
+
     async def openapi(_: web.Request) -> web.Response:
         return _json(OPENAPI)
 
+    async def docs(_: web.Request) -> web.Response:
+        return web.Response(body=_DOCS_PAGE.read_bytes(), content_type="text/html")
+
     return [
-        web.get("/articles", articles_by_url),
+        web.get("/articles", articles),
         web.get("/articles/{id}", article_by_id),
         web.get("/articles/{id}/claims", article_claims),
         web.get("/search", search),
         web.get("/claims", claims),
+        web.get("/speakers", speakers),
         web.get("/stories", stories),
         web.get("/stories/{id}", story),
         web.get("/stats", stats),
         web.get("/failures", failures),
+        web.post("/urls", submit),
         web.get("/openapi.json", openapi),
+        web.get("/docs", docs),
     ]
 
 
-_NULLABLE_STR = {"type": ["string", "null"]}
-_CORROBORATION = {"type": "object", "properties": {
-    "article_id": {"type": "string"}, "url": {"type": "string"},
-    "claim_index": {"type": "integer"}, "site": _NULLABLE_STR,
-    "similarity": {"type": "number"}}}
-_CLAIM_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "article_id": {"type": "string"}, "index": {"type": "integer"},
-        "kind": {"enum": ["quote", "statement"]}, "text": {"type": "string"},
-        "start": {"type": "integer"}, "end": {"type": "integer"}, "direct": {"type": "boolean"},
-        "speaker": {"description": "resolved speaker phrase (short mentions such as 'Berg' "
-                                   "resolved to the fullest form in the article)",
-                    "type": ["string", "null"]},
-        "speaker_name": {"description": "the person's name without the role",
-                         "type": ["string", "null"]},
-        "speaker_mention": {"description": "the speaker as the claims stage attributed it",
-                            "type": ["string", "null"]},
-        "cue": _NULLABLE_STR, "checkworthiness": {"type": "number"}, "type": _NULLABLE_STR,
-        "seen_at": {"type": "string"}, "article_url": {"type": "string"},
-        "article_title": _NULLABLE_STR, "site": _NULLABLE_STR,
-        "corroborated_by": {"description": "the same or nearly the same statement by the same "
-                                           "speaker in articles from other sites",
-                            "type": "array", "items": _CORROBORATION},
-    },
-}
-_ARTICLE_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "status": {"enum": ["ok"]}, "id": {"type": "string"}, "url": {"type": "string"},
-        "canonical_url": {"type": "string"}, "title": _NULLABLE_STR,
-        "text": {"type": "string"}, "author": _NULLABLE_STR, "published": _NULLABLE_STR,
-        "language": _NULLABLE_STR, "site": _NULLABLE_STR, "fetched_at": {"type": "string"},
-        "version": {"type": "integer"}, "domain": _NULLABLE_STR,
-        "duplicate_of": {"description": "id of the article this one is a near-duplicate "
-                                        "(syndicated copy) of", "type": ["string", "null"]},
-        "duplicates": {"type": "array", "items": {"type": "object"}},
-        "story_id": _NULLABLE_STR,
-        "claims": {"type": "array", "items": _CLAIM_SCHEMA},
-    },
-}
-_FAILED_SCHEMA = {
-    "type": "object",
-    "properties": {"status": {"enum": ["failed"]}, "stage": {"type": "string"},
-                   "reason": {"type": "string"}, "detail": {"type": "string"}},
-}
-_ERROR = {"description": "refused, with a message", "content": {"application/json": {
-    "schema": {"type": "object", "properties": {"error": {"type": "string"}}}}}}
-_UNAVAILABLE = {**_ERROR, "description": "the database is unreachable right now"}
-_NEXT = {"description": "opaque cursor for the next page (keyset pagination); null on the "
-                        "last page", "type": ["string", "null"]}
-
-
-def _param(name: str, where: str, schema: dict[str, Any], description: str,
-           required: bool = False) -> dict[str, Any]:
-    return {"name": name, "in": where, "required": required, "schema": schema,
-            "description": description}
-
-
-_LIMIT = _param("limit", "query", {"type": "integer", "minimum": 1}, "page size")
-_CURSOR = _param("cursor", "query", {"type": "string"},
-                 "next_cursor of the previous page; an invalid cursor is a 400")
-
-
-def _ok(description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _list(name: str, items: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "object", "properties": {name: {"type": "array", "items": items},
-                                            "next_cursor": _NEXT}}
-
-
-_STORY_SCHEMA = {"type": "object", "properties": {
-    "id": {"type": "string"}, "title": _NULLABLE_STR, "article_count": {"type": "integer"},
-    "site_count": {"type": "integer"}, "updated_at": {"type": "string"}}}
-_SEARCH_HIT = {"type": "object", "properties": {
-    "id": {"type": "string"}, "url": {"type": "string"}, "title": _NULLABLE_STR,
-    "site": _NULLABLE_STR, "published": _NULLABLE_STR, "excerpt": {"type": "string"},
-    "duplicate_of": _NULLABLE_STR, "story_id": _NULLABLE_STR, "rank": {"type": "number"}}}
-_ID_PARAM = _param("id", "path", {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,128}$"}, "id",
-                   True)
-
-OPENAPI: dict[str, Any] = {
-    "openapi": "3.1.0",
-    "info": {"title": "newswire store API", "version": "2",
-             "description": "Every list uses keyset pagination: pass next_cursor back as "
-                            "cursor. Errors are JSON {\"error\": message}: 400 for bad input, "
-                            "404 for unknown ids, 503 while the database is unreachable."},
-    "paths": {
-        "/articles": {"get": {
-            "summary": "The article stored for a URL (any spelling that canonicalises to it)",
-            "parameters": [_param("url", "query", {"type": "string"}, "the URL", True)],
-            "responses": {
-                "200": _ok("stored (status ok) or failed (status failed)",
-                           {"oneOf": [_ARTICLE_SCHEMA, _FAILED_SCHEMA]}),
-                "400": _ERROR, "404": {"description": "still in flight or never submitted"},
-                "503": _UNAVAILABLE}}},
-        "/articles/{id}": {"get": {
-            "summary": "An article by id, with its claims",
-            "parameters": [_ID_PARAM],
-            "responses": {"200": _ok("the article", _ARTICLE_SCHEMA), "400": _ERROR,
-                          "404": _ERROR, "503": _UNAVAILABLE}}},
-        "/articles/{id}/claims": {"get": {
-            "summary": "An article's claims in text order, each with corroborated_by",
-            "parameters": [_ID_PARAM, _LIMIT, _CURSOR],
-            "responses": {"200": _ok("claims", _list("claims", _CLAIM_SCHEMA)),
-                          "400": _ERROR, "404": _ERROR, "503": _UNAVAILABLE}}},
-        "/search": {"get": {
-            "summary": "Ranked full-text search over articles (every word must match, "
-                       "stemmed; title weighs more than body); each article once",
-            "parameters": [
-                _param("q", "query", {"type": "string", "maxLength": MAX_QUERY_CHARS},
-                       f"words to find (at most {MAX_QUERY_WORDS}); punctuation and operators "
-                       "are ignored", True), _LIMIT, _CURSOR],
-            "responses": {"200": _ok("hits, best first", _list("results", _SEARCH_HIT)),
-                          "400": _ERROR, "503": _UNAVAILABLE}}},
-        "/claims": {"get": {
-            "summary": "Claims, newest first, with resolved speakers and corroborated_by",
-            "parameters": [
-                _param("speaker", "query", {"type": "string"},
-                       "every word must be a word of the resolved speaker: 'Trump' finds "
-                       "'Donald Trump', case and accents do not matter"),
-                _param("q", "query", {"type": "string"}, "every word must be in the claim"),
-                _param("since", "query", {"type": "string", "format": "date-time"},
-                       "only claims from articles fetched at or after this ISO 8601 time"),
-                _param("kind", "query", {"enum": ["quote", "statement"]}, "claim kind"),
-                _LIMIT, _CURSOR],
-            "responses": {"200": _ok("claims", _list("claims", _CLAIM_SCHEMA)),
-                          "400": _ERROR, "503": _UNAVAILABLE}}},
-        "/stories": {"get": {
-            "summary": "Groups of articles on the same story across outlets, most recently "
-                       "updated first",
-            "parameters": [_param("min_sites", "query", {"type": "integer", "default": 2},
-                                  "only stories covered by at least this many sites"),
-                           _LIMIT, _CURSOR],
-            "responses": {"200": _ok("stories", _list("stories", _STORY_SCHEMA)),
-                          "400": _ERROR, "503": _UNAVAILABLE}}},
-        "/stories/{id}": {"get": {
-            "summary": "A story: its articles and the claims corroborated between them",
-            "parameters": [_ID_PARAM],
-            "responses": {"200": _ok("the story", {**_STORY_SCHEMA, "properties": {
-                **_STORY_SCHEMA["properties"],
-                "articles": {"type": "array", "items": {"type": "object"}},
-                "corroborated_claims": {"type": "array", "items": _CLAIM_SCHEMA}}}),
-                "400": _ERROR, "404": _ERROR, "503": _UNAVAILABLE}}},
-        "/stats": {"get": {"summary": "Counts of stored articles, failures and claims",
-                           "responses": {"200": {"description": "counts"}}}},
-        "/failures": {"get": {"summary": "Most recent failures",
-                              "parameters": [_LIMIT],
-                              "responses": {"200": {"description": "failures"},
-                                            "400": _ERROR}}},
-        "/metrics": {"get": {"summary": "Prometheus metrics",
-                             "responses": {"200": {"description": "text exposition"}}}},
-        "/livez": {"get": {"summary": "Liveness", "responses": {"200": {"description": "alive"}}}},
-        "/readyz": {"get": {"summary": "200 when the broker is reachable and every stage consumes",
-                            "responses": {"200": {"description": "ready"},
-                                          "503": {"description": "not ready"}}}},
-    },
-}
+def api_app(store: Store, submitter: Submitter | None = None,
+            extra_routes: Iterable[web.RouteDef] = ()) -> web.Application:
+    """The API as an application: its routes (and ``extra_routes``, e.g. health) behind the
+    error middleware, request bodies capped at MAX_BODY_BYTES (413 beyond)."""
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[errors_middleware])
+    app.add_routes(api_routes(store, submitter))
+    app.add_routes(list(extra_routes))
+    return app

@@ -16,8 +16,9 @@ from newswire.kafka import wait_for_broker
 from newswire.logs import annotate
 from newswire.service import ServiceRuntime
 from newswire.settings import Settings
+from newswire.submit import Submitter
 from newswire.web import health_routes, start_site
-from services.store.api import api_routes, errors_middleware
+from services.store.api import api_app
 from services.store.db import Store
 
 __all__ = ["create_runtime", "failure_from_record", "main"]
@@ -74,9 +75,8 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
         if topic.endswith(".dlq"):
             rt.stage.agent(topic, handle_dlq, concurrency=1)
 
-    # The query API, on its own port, with the same health endpoints.
-    api = web.Application(client_max_size=1024 * 1024, middlewares=[errors_middleware])
-    api.add_routes(api_routes(store))
+    # POST /urls publishes like `newswire submit`; refused addresses are reported up front.
+    submitter = Submitter(settings, screen_addresses=True)
     broker_seen = {"at": 0.0}
 
     async def pipeline_ready() -> tuple[bool, dict[str, object]]:
@@ -103,7 +103,8 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
         detail["stages"] = stages
         return all(bool(v) for v in stages.values()), detail
 
-    api.add_routes(health_routes(rt.registry, pipeline_ready))
+    # The query API, on its own port, with the same health endpoints.
+    api = api_app(store, submitter, health_routes(rt.registry, pipeline_ready))
     api_runner: dict[str, web.AppRunner] = {}
 
     async def start_api() -> None:
@@ -114,6 +115,7 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
     async def stop_api() -> None:
         if "r" in api_runner:
             await api_runner["r"].cleanup()
+        await submitter.stop()
         store.close()
 
     rt.startup_hooks.append(start_api)

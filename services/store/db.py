@@ -675,6 +675,13 @@ class Store:
                 out[name] = int(cur.fetchone()[0])
             return out
 
+    def rows(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        """Run one read (``?`` placeholders) and return its rows: for query modules such as
+        listing.py that build their SQL beside the API they serve."""
+        with self._cursor() as cur:
+            cur.execute(self._sql(sql), params)
+            return [tuple(r) for r in cur.fetchall()]
+
     def content_hashes(self) -> dict[str, str]:
         with self._cursor() as cur:
             cur.execute("SELECT id, content_hash FROM articles")

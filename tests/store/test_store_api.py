@@ -148,7 +148,16 @@ BAD: list[tuple[str, dict[str, str], int, str]] = [
     ("/articles/" + "a" * 200, {}, 400, "invalid article id"),
     ("/articles", {"url": "javascript:alert(1)"}, 400, "invalid url"),
     ("/articles", {"url": "http://exa\x00mple.com/"}, 400, "NUL"),
-    ("/articles", {}, 400, "required"),
+    ("/articles", {"url": ""}, 400, "required"),
+    ("/articles", {"has_claims": "maybe"}, 400, "true or false"),
+    ("/articles", {"since": "last week"}, 400, "ISO 8601"),
+    ("/articles", {"story_id": "bad;id"}, 400, "invalid story id"),
+    ("/articles", {"limit": "101"}, 400, "between"),
+    ("/articles", {"cursor": encode_cursor("stories", ["x", "y"])}, 400, "invalid cursor"),
+    ("/articles", {"site": "a\x00b"}, 400, "NUL"),
+    ("/speakers", {"q": "!!!"}, 400, "no words"),
+    ("/speakers", {"cursor": encode_cursor("speakers", ["3", "x"])}, 400, "invalid cursor"),
+    ("/speakers", {"limit": "0"}, 400, "between"),
     ("/failures", {"limit": "many"}, 400, "integer"),
 ]
 

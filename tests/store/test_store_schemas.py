@@ -6,13 +6,13 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pytest
 
 from newswire.events import ArticleEnriched, Failure, PageFetched, UrlSubmitted, encode
 from newswire.schemas import SCHEMA_DIR, load
+from tests.schema_check import conforms
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 import gen_schemas  # noqa: E402
@@ -37,39 +37,6 @@ def test_check_mode_fails_on_a_stale_file(tmp_path: Path, monkeypatch: pytest.Mo
     assert "stale: newswire/schemas/news.article.enriched.v1.json" in capsys.readouterr().err
 
 
-def _conforms(value: Any, schema: dict[str, Any], defs: dict[str, Any]) -> list[str]:
-    """The subset of JSON Schema pydantic emits: $ref, anyOf, type, properties, required,
-    items, enum/const, additionalProperties."""
-    if "$ref" in schema:
-        return _conforms(value, defs[schema["$ref"].rsplit("/", 1)[1]], defs)
-    if "anyOf" in schema:
-        options = [_conforms(value, s, defs) for s in schema["anyOf"]]
-        return [] if any(not o for o in options) else [f"{value!r} matches no anyOf option"]
-    if "const" in schema and value != schema["const"]:
-        return [f"{value!r} != const {schema['const']!r}"]
-    if "enum" in schema and value not in schema["enum"]:
-        return [f"{value!r} not in {schema['enum']}"]
-    kinds = {"string": str, "integer": int, "number": (int, float), "boolean": bool,
-             "null": type(None), "object": dict, "array": list}
-    typ = schema.get("type")
-    if typ and not isinstance(value, kinds[typ]) or (typ in ("integer", "number")
-                                                       and isinstance(value, bool)):
-        return [f"{value!r} is not {typ}"]
-    errors = []
-    if isinstance(value, dict) and "properties" in schema:
-        errors += [f"missing {k}" for k in schema.get("required", []) if k not in value]
-        for key, item in value.items():
-            if key in schema["properties"]:
-                errors += [f"{key}: {e}" for e in _conforms(item, schema["properties"][key],
-                                                             defs)]
-            elif schema.get("additionalProperties") is False:
-                errors.append(f"unexpected {key}")
-    if isinstance(value, list) and "items" in schema:
-        for i, item in enumerate(value):
-            errors += [f"[{i}]: {e}" for e in _conforms(item, schema["items"], defs)]
-    return errors
-
-
 def test_events_on_the_wire_conform_to_their_schema() -> None:
     now = datetime(2026, 5, 1, tzinfo=UTC)
     claim = {"kind": "quote", "text": "We will", "start": 0, "end": 7, "direct": True,
@@ -91,10 +58,10 @@ def test_events_on_the_wire_conform_to_their_schema() -> None:
         schema = load(event.ce_type)
         assert schema["x-ce-type"] == event.ce_type
         value = orjson.loads(encode(event))
-        assert _conforms(value, schema, schema.get("$defs", {})) == [], event.ce_type
+        assert conforms(value, schema, schema.get("$defs", {})) == [], event.ce_type
     enriched = load("news.article.enriched.v1")
     bad = orjson.loads(encode(events[2]))
     bad["claims"][0]["start"] = "zero"
     del bad["article_id"]
-    assert _conforms(bad, enriched, {}) == ["missing article_id",
+    assert conforms(bad, enriched, {}) == ["missing article_id",
                                             "claims: [0]: start: 'zero' is not integer"]

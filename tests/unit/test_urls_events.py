@@ -21,7 +21,10 @@ def test_canonicalize(raw: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize("bad", ["", "ftp://x.com/", "http://", "not a url", "http://a.com:0/",
-                                 "javascript:alert(1)", "http://a.com:99999/"])
+                                 "javascript:alert(1)", "http://a.com:99999/",
+                                 # control characters, in the host or the path
+                                 "http://exa\x00mple.com/", "http://a.com/\x1b[31m",
+                                 "http://a.com/x\x7f"])
 def test_invalid_urls_are_refused_with_a_reason(bad: str) -> None:
     with pytest.raises(InvalidUrl) as info:
         canonicalize(bad)
