@@ -105,6 +105,21 @@ def _since(request: web.Request) -> str | None:
     return utc_timestamp(moment)
 
 
+def _min_confidence(request: web.Request) -> float | None:
+    """``min_confidence``: the precision knob, a number in [0, 1]; claims without a
+    confidence (stored before claims carried one) are left out when it is given."""
+    raw = _text(request, "min_confidence", 32)
+    if raw is None:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise BadRequest("min_confidence must be a number between 0 and 1") from None
+    if not 0.0 <= value <= 1.0:
+        raise BadRequest("min_confidence must be a number between 0 and 1")
+    return value
+
+
 def _id(request: web.Request, what: str) -> str:
     value = request.match_info["id"]
     if not _ID.fullmatch(value):
@@ -167,12 +182,13 @@ def api_routes(store: Store) -> list[web.RouteDef]:
         article_id = _id(request, "article")
         limit = _int(request, "limit", 100, 1, 1000)
         after = _cursor(request, "article_claims", [str, int])
+        min_confidence = _min_confidence(request)
         if after is not None and after[0] != article_id:
             raise BadRequest("invalid cursor: it belongs to another article")
         if not await call(store.article_exists, article_id):
             return _error(404, f"no article with id {article_id!r}")
         claims = await call(store.article_claims, article_id,
-                            after[1] if after else None, limit + 1)
+                            after[1] if after else None, limit + 1, min_confidence)
         claims, cursor = _page(claims, limit, lambda c: [article_id, c["index"]],
                                "article_claims")
         return _json({"article_id": article_id, "claims": claims, "next_cursor": cursor})
@@ -196,6 +212,7 @@ def api_routes(store: Store) -> list[web.RouteDef]:
         after = _cursor(request, "claims", [str, str, int])
         found = await call(store.find_claims, speaker=" ".join(speaker or []),
                            q=" ".join(words or []), since=since, kind=kind,
+                           min_confidence=_min_confidence(request),
                            after=tuple(after) if after else None, limit=limit + 1)
         found, cursor = _page(found, limit,
                               lambda c: [c["seen_at"], c["article_id"], c["index"]], "claims")
@@ -242,10 +259,16 @@ def api_routes(store: Store) -> list[web.RouteDef]:
 
 
 _NULLABLE_STR = {"type": ["string", "null"]}
+_MIN_CONFIDENCE = {"name": "min_confidence", "in": "query", "required": False,
+                   "schema": {"type": "number", "minimum": 0, "maximum": 1},
+                   "description": "only claims at least this confident (the precision knob)"}
 _CORROBORATION = {"type": "object", "properties": {
     "article_id": {"type": "string"}, "url": {"type": "string"},
     "claim_index": {"type": "integer"}, "site": _NULLABLE_STR,
-    "similarity": {"type": "number"}}}
+    "similarity": {"type": "number"},
+    "match": {"description": "quote: the same or a trimmed quote (word 3-grams); paraphrase: "
+                             "the same statement in other words (content words)",
+              "enum": ["quote", "paraphrase"]}}}
 _CLAIM_SCHEMA = {
     "type": "object",
     "properties": {
@@ -260,6 +283,9 @@ _CLAIM_SCHEMA = {
         "speaker_mention": {"description": "the speaker as the claims stage attributed it",
                             "type": ["string", "null"]},
         "cue": _NULLABLE_STR, "checkworthiness": {"type": "number"}, "type": _NULLABLE_STR,
+        "confidence": {"description": "how sure the claims stage is of this attribution, 0-1 "
+                                      "(null for claims stored before it was computed)",
+                       "type": ["number", "null"]},
         "seen_at": {"type": "string"}, "article_url": {"type": "string"},
         "article_title": _NULLABLE_STR, "site": _NULLABLE_STR,
         "corroborated_by": {"description": "the same or nearly the same statement by the same "
@@ -346,7 +372,7 @@ OPENAPI: dict[str, Any] = {
                           "404": _ERROR, "503": _UNAVAILABLE}}},
         "/articles/{id}/claims": {"get": {
             "summary": "An article's claims in text order, each with corroborated_by",
-            "parameters": [_ID_PARAM, _LIMIT, _CURSOR],
+            "parameters": [_ID_PARAM, _MIN_CONFIDENCE, _LIMIT, _CURSOR],
             "responses": {"200": _ok("claims", _list("claims", _CLAIM_SCHEMA)),
                           "400": _ERROR, "404": _ERROR, "503": _UNAVAILABLE}}},
         "/search": {"get": {
@@ -368,7 +394,7 @@ OPENAPI: dict[str, Any] = {
                 _param("since", "query", {"type": "string", "format": "date-time"},
                        "only claims from articles fetched at or after this ISO 8601 time"),
                 _param("kind", "query", {"enum": ["quote", "statement"]}, "claim kind"),
-                _LIMIT, _CURSOR],
+                _MIN_CONFIDENCE, _LIMIT, _CURSOR],
             "responses": {"200": _ok("claims", _list("claims", _CLAIM_SCHEMA)),
                           "400": _ERROR, "503": _UNAVAILABLE}}},
         "/stories": {"get": {
