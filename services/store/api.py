@@ -126,6 +126,21 @@ def _since(request: web.Request) -> str | None:
     return utc_timestamp(moment)
 
 
+def _min_confidence(request: web.Request) -> float | None:
+    """``min_confidence``: the precision knob, a number in [0, 1]; claims without a
+    confidence (stored before claims carried one) are left out when it is given."""
+    raw = _text(request, "min_confidence", 32)
+    if raw is None:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise BadRequest("min_confidence must be a number between 0 and 1") from None
+    if not 0.0 <= value <= 1.0:
+        raise BadRequest("min_confidence must be a number between 0 and 1")
+    return value
+
+
 def _id(request: web.Request, what: str, value: str | None = None) -> str:
     value = request.match_info["id"] if value is None else value
     if not _ID.fullmatch(value):
@@ -208,12 +223,13 @@ def api_routes(store: Store, submitter: Submitter | None = None) -> list[web.Rou
         article_id = _id(request, "article")
         limit = _int(request, "limit", 100, 1, 1000)
         after = _cursor(request, "article_claims", [str, int])
+        min_confidence = _min_confidence(request)
         if after is not None and after[0] != article_id:
             raise BadRequest("invalid cursor: it belongs to another article")
         if not await call(store.article_exists, article_id):
             return _error(404, f"no article with id {article_id!r}")
         claims = await call(store.article_claims, article_id,
-                            after[1] if after else None, limit + 1)
+                            after[1] if after else None, limit + 1, min_confidence)
         claims, cursor = _page(claims, limit, lambda c: [article_id, c["index"]],
                                "article_claims")
         return _json({"article_id": article_id, "claims": claims, "next_cursor": cursor})
@@ -237,6 +253,7 @@ def api_routes(store: Store, submitter: Submitter | None = None) -> list[web.Rou
         after = _cursor(request, "claims", [str, str, int])
         found = await call(store.find_claims, speaker=" ".join(speaker or []),
                            q=" ".join(words or []), since=since, kind=kind,
+                           min_confidence=_min_confidence(request),
                            after=tuple(after) if after else None, limit=limit + 1)
         found, cursor = _page(found, limit,
                               lambda c: [c["seen_at"], c["article_id"], c["index"]], "claims")

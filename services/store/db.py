@@ -27,7 +27,10 @@ from services.store.text import (
     DUPLICATE_JACCARD,
     estimate_jaccard,
     padded,
+    content_words,
+    paraphrase_match,
     quote_shingles,
+    quoted_shingles,
     quotes_match,
     resolve_speakers,
     sketch,
@@ -42,16 +45,23 @@ _ARTICLE_COLUMNS = ("id, url, canonical_url, final_url, submitted_url, title, te
                     "published, language, site, fetched_at, content_hash, version, metadata, "
                     "claims_partial, stored_at, domain")
 _CLAIM_COLUMNS = ("kind, text, start_offset, end_offset, direct, speaker, speaker_start, "
-                  "speaker_end, cue, checkworthiness, type")
+                  "speaker_end, cue, checkworthiness, type, confidence")
 _CLAIM_COLUMNS_C = ", ".join(f"c.{c.strip()}" for c in _CLAIM_COLUMNS.split(","))
 _CLAIM_EXTRA = ("speaker_resolved, speaker_name, speaker_norm, speaker_key, text_norm, "
-                "n_shingles, seen_at")
+                "n_shingles, n_words, n_quoted, seen_at")
 # PostgreSQL advisory lock ids: one for migrations, one serialising article writes (linking
 # reads other articles' rows, so two writers must not miss each other's uncommitted claims).
 _MIGRATION_LOCK = 7_341_001
 _WRITE_LOCK = 7_341_002
 STORY_JACCARD = 0.3
 MIN_DUPLICATE_SHINGLES = 20
+
+
+def _confidence(value: Any) -> float | None:
+    """A claim's confidence as stored: a number in [0, 1], or NULL when the event has none."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return min(1.0, max(0.0, float(value))) if value == value else None
 
 
 def _now() -> str:
@@ -240,17 +250,20 @@ class Store:
             text = str(c.get("text") or "")
             key = speaker_key(speaker)
             n_shingles = len(quote_shingles(text)) if key else 0
+            n_words = len(content_words(text)) if key else 0
+            n_quoted = len(quoted_shingles(text, bool(c.get("direct")))) if key else 0
             rows.append((
                 article_id, i, c.get("kind", "statement"), text, c.get("start", 0),
                 c.get("end", 0), int(bool(c.get("direct"))), c.get("speaker"),
                 c.get("speaker_start"), c.get("speaker_end"), c.get("cue"),
-                float(c.get("checkworthiness", 0.0)), c.get("type"), speaker,
+                float(c.get("checkworthiness", 0.0)), c.get("type"),
+                _confidence(c.get("confidence")), speaker,
                 speaker_name(speaker), padded(tokens(speaker)) if speaker else None, key,
-                padded(tokens(text, 2000)), n_shingles, seen_at))
+                padded(tokens(text, 2000)), n_shingles, n_words, n_quoted, seen_at))
         if rows:
             cur.executemany(self._sql(
                 f"INSERT INTO claims (article_id, idx, {_CLAIM_COLUMNS}, {_CLAIM_EXTRA}) "
-                f"VALUES ({', '.join('?' * 20)})"), rows)
+                f"VALUES ({', '.join('?' * 23)})"), rows)
 
     def _derive(self, cur: Any, article_id: str) -> None:
         """Everything computed from an article's stored content, recomputed from scratch.
@@ -329,42 +342,68 @@ class Store:
         self._join_story(cur, article_id, story_id, neighbours)
 
     def _corroborate(self, cur: Any, article_id: str, domain: str | None) -> set[str]:
+        """Link this article's attributed claims to the same speaker's claims on other outlets:
+        the same or a trimmed statement (word 3-grams: ``quotes_match``), the same quoted
+        words, whole or a fragment of them (3-grams of the quoted words only), else the same
+        statement in other words (content words: ``paraphrase_match``). The fingerprints live
+        in ``quote_shingles`` under the speaker key, each kind in its own hash namespace, so
+        each lookup is an indexed probe whose cost does not grow with the archive, only with
+        the speaker's matching statements."""
         cur.execute(self._sql(
-            "SELECT idx, text, speaker_key FROM claims WHERE article_id = ? "
+            "SELECT idx, text, direct, speaker_key FROM claims WHERE article_id = ? "
             "AND speaker_key IS NOT NULL AND n_shingles > 0"), (article_id,))
-        quotes = [(idx, quote_shingles(text), key) for idx, text, key in cur.fetchall()]
+        quotes = [(idx, quote_shingles(text) | quoted_shingles(text, bool(direct))
+                   | content_words(text), key, (
+                       (quote_shingles(text), "n_shingles", quotes_match, "quote"),
+                       (quoted_shingles(text, bool(direct)), "n_quoted", quotes_match, "quote"),
+                       (content_words(text), "n_words", paraphrase_match, "paraphrase")))
+                  for idx, text, direct, key in cur.fetchall()]
         links: list[tuple[Any, ...]] = []
-        for idx, shingles, key in quotes:
-            cur.execute(self._sql(
-                f"SELECT q.article_id, q.idx, COUNT(*), c.n_shingles, a.domain "
-                f"FROM quote_shingles q JOIN claims c ON c.article_id = q.article_id "
-                f"AND c.idx = q.idx JOIN articles a ON a.id = q.article_id "
-                f"WHERE q.speaker_key = ? AND q.shingle IN ({', '.join('?' * len(shingles))}) "
-                f"AND q.article_id <> ? GROUP BY q.article_id, q.idx, c.n_shingles, a.domain"),
-                (key, *shingles, article_id))
-            for other, other_idx, shared, other_size, other_domain in cur.fetchall():
-                if domain is not None and other_domain == domain:
-                    continue  # one outlet repeating itself is not corroboration
-                sim = quotes_match(int(shared), len(shingles), int(other_size))
-                if sim is not None:
-                    links.append((article_id, idx, other, other_idx, sim))
-                    links.append((other, other_idx, article_id, idx, sim))
+        for idx, _, key, kinds in quotes:
+            found: dict[tuple[str, int], tuple[float, str]] = {}
+            for prints, size_column, match, kind in kinds:
+                if not prints:
+                    continue
+                for other, other_idx, shared, other_size, other_domain in self._probe(
+                        cur, key, prints, size_column, article_id):
+                    if domain is not None and other_domain == domain:
+                        continue  # one outlet repeating itself is not corroboration
+                    sim = match(int(shared), len(prints), int(other_size))
+                    if sim is not None and (other, other_idx) not in found:
+                        found[(other, other_idx)] = (sim, kind)
+            for (other, other_idx), (sim, kind) in found.items():
+                links.append((article_id, idx, other, other_idx, sim, kind))
+                links.append((other, other_idx, article_id, idx, sim, kind))
         if links:
             cur.executemany(self._sql(
-                "INSERT INTO claim_links VALUES (?, ?, ?, ?, ?) ON CONFLICT "
+                "INSERT INTO claim_links (article_id, idx, other_article_id, other_idx, "
+                "similarity, match) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT "
                 "(article_id, idx, other_article_id, other_idx) DO NOTHING"), links)
             self._share_speaker_names(cur, links[::2])
-        rows = [(key, h, article_id, idx) for idx, shingles, key in quotes for h in shingles]
+        rows = [(key, h, article_id, idx) for idx, every, key, _ in quotes for h in every]
         if rows:
             cur.executemany(self._sql(
                 "INSERT INTO quote_shingles VALUES (?, ?, ?, ?) ON CONFLICT "
                 "(speaker_key, shingle, article_id, idx) DO NOTHING"), rows)
         return {link[2] for link in links if link[0] == article_id}
 
+    def _probe(self, cur: Any, key: str, prints: set[int], size_column: str,
+               article_id: str) -> list[tuple[Any, ...]]:
+        """Other articles' claims by this speaker key sharing fingerprint hashes: (article,
+        claim index, hashes shared, that claim's fingerprint size, that article's domain)."""
+        cur.execute(self._sql(
+            f"SELECT q.article_id, q.idx, COUNT(*), c.{size_column}, a.domain "
+            f"FROM quote_shingles q JOIN claims c ON c.article_id = q.article_id "
+            f"AND c.idx = q.idx JOIN articles a ON a.id = q.article_id "
+            f"WHERE q.speaker_key = ? AND q.shingle IN ({', '.join('?' * len(prints))}) "
+            f"AND q.article_id <> ? GROUP BY q.article_id, q.idx, c.{size_column}, a.domain"),
+            (key, *prints, article_id))
+        return list(cur.fetchall())
+
     def _share_speaker_names(self, cur: Any, links: list[tuple[Any, ...]]) -> None:
         """Resolve a speaker across outlets: when one outlet only says "Holm" and the quote it
         carries is linked to "Mayor Ida Holm" elsewhere, both claims get the fuller name."""
-        for article_id, idx, other, other_idx, _ in links:
+        for article_id, idx, other, other_idx, *_ in links:
             pair = []
             for aid, i in ((article_id, idx), (other, other_idx)):
                 cur.execute(self._sql("SELECT speaker_resolved FROM claims "
@@ -425,11 +464,13 @@ class Store:
                         (domain_key(canonical_url), article_id))
             cur.execute(self._sql(
                 "SELECT kind, text, start_offset, end_offset, direct, speaker, speaker_start, "
-                "speaker_end, cue, checkworthiness, type FROM claims WHERE article_id = ? "
+                "speaker_end, cue, checkworthiness, type, confidence FROM claims "
+                "WHERE article_id = ? "
                 "ORDER BY idx"), (article_id,))
             claims = [dict(zip(("kind", "text", "start", "end", "direct", "speaker",
                                 "speaker_start", "speaker_end", "cue", "checkworthiness",
-                                "type"), r, strict=True)) for r in cur.fetchall()]
+                                "type", "confidence"), r, strict=True))
+                      for r in cur.fetchall()]
             self._write_claims(cur, article_id, claims,
                                utc_timestamp(datetime.fromisoformat(fetched_at)))
             self._derive(cur, article_id)
@@ -496,39 +537,45 @@ class Store:
             [*params, limit] if limit is not None else params)
         out = []
         for (aid, idx, kind, text, start, end, direct, mention, s_start, s_end, cue, score,
-             ctype, resolved, name, seen_at, url, title, domain) in cur.fetchall():
+             ctype, confidence, resolved, name, seen_at, url, title, domain) in cur.fetchall():
             out.append({
                 "article_id": aid, "index": idx, "kind": kind, "text": text, "start": start,
                 "end": end, "direct": bool(direct), "speaker": resolved or mention,
                 "speaker_name": name, "speaker_mention": mention, "speaker_start": s_start,
                 "speaker_end": s_end, "cue": cue, "checkworthiness": score, "type": ctype,
-                "seen_at": seen_at, "article_url": url, "article_title": title, "site": domain,
+                "confidence": confidence, "seen_at": seen_at, "article_url": url, "article_title": title, "site": domain,
                 "corroborated_by": []})
         if out:
             by_key = {(c["article_id"], c["index"]): c for c in out}
             ids = sorted({c["article_id"] for c in out})
             cur.execute(self._sql(
                 f"SELECT l.article_id, l.idx, l.other_article_id, l.other_idx, l.similarity, "
-                f"a.url, a.domain FROM claim_links l JOIN articles a "
+                f"l.match, a.url, a.domain FROM claim_links l JOIN articles a "
                 f"ON a.id = l.other_article_id WHERE l.article_id IN "
                 f"({', '.join('?' * len(ids))}) ORDER BY l.other_article_id, l.other_idx"), ids)
-            for aid, idx, other, other_idx, sim, url, domain in cur.fetchall():
+            for aid, idx, other, other_idx, sim, match, url, domain in cur.fetchall():
                 claim = by_key.get((aid, idx))
                 if claim is not None:
                     claim["corroborated_by"].append({
                         "article_id": other, "url": url, "claim_index": other_idx,
-                        "site": domain, "similarity": sim})
+                        "site": domain, "similarity": sim, "match": match or "quote"})
         return out
 
-    def article_claims(self, article_id: str, after: int | None, limit: int
-                       ) -> list[dict[str, Any]]:
-        """One article's claims in text order, ``limit`` of them after claim index ``after``."""
+    def article_claims(self, article_id: str, after: int | None, limit: int,
+                       min_confidence: float | None = None) -> list[dict[str, Any]]:
+        """One article's claims in text order, ``limit`` of them after claim index ``after``;
+        with ``min_confidence``, only claims at least that confident."""
+        where, params = "c.article_id = ? AND c.idx > ?", [article_id,
+                                                          -1 if after is None else after]
+        if min_confidence is not None:
+            where += " AND c.confidence >= ?"
+            params.append(min_confidence)
         with self._cursor() as cur:
-            return self._claims(cur, "c.article_id = ? AND c.idx > ?",
-                                [article_id, -1 if after is None else after], "c.idx", limit)
+            return self._claims(cur, where, params, "c.idx", limit)
 
     def find_claims(self, *, speaker: str | None = None, q: str | None = None,
                     since: str | None = None, kind: str | None = None,
+                    min_confidence: float | None = None,
                     after: tuple[str, str, int] | None = None, limit: int = 50
                     ) -> list[dict[str, Any]]:
         """Claims, newest first (by when their article was fetched). ``speaker`` matches
@@ -548,6 +595,9 @@ class Store:
         if kind is not None:
             where.append("c.kind = ?")
             params.append(kind)
+        if min_confidence is not None:
+            where.append("c.confidence >= ?")
+            params.append(min_confidence)
         if after is not None:
             where.append("(c.seen_at < ? OR (c.seen_at = ? AND (c.article_id > ? OR "
                          "(c.article_id = ? AND c.idx > ?))))")

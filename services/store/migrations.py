@@ -17,8 +17,14 @@ __all__ = ["MIGRATIONS"]
 Statement = str | dict[str, str] | Callable[[Any, Any], None]
 
 
-def _backfill_v2(store: Any, cur: Any) -> None:
-    """Derive migration 2's columns and indexes for articles stored before it."""
+def _derived_by_a_later_migration(store: Any, cur: Any) -> None:
+    """Migration 2's backfill used to re-derive everything here; migration 3 does it now (the
+    re-derivation reads migration 3's columns), so a database that is older gets it there."""
+
+
+def _reindex(store: Any, cur: Any) -> None:
+    """Re-derive the claims' columns and the derived tables for articles stored before a
+    migration that changed them (migrations 2 and 3)."""
     store.reindex_all(cur)
 
 
@@ -143,6 +149,15 @@ MIGRATIONS: list[tuple[int, str, list[Statement]]] = [
             updated_at TEXT NOT NULL
         )""",
         "CREATE INDEX stories_updated ON stories (updated_at, id)",
-        _backfill_v2,
+        _derived_by_a_later_migration,
+    ]),
+    (3, "claim confidence, quoted-words and paraphrase fingerprints, how a link matched", [
+        "ALTER TABLE claims ADD COLUMN confidence REAL",
+        # content-word fingerprint size (its hashes share quote_shingles with the 3-grams)
+        "ALTER TABLE claims ADD COLUMN n_words INTEGER NOT NULL DEFAULT 0",
+        # size of the fingerprint of the claim's words in quotation marks
+        "ALTER TABLE claims ADD COLUMN n_quoted INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE claim_links ADD COLUMN match TEXT",
+        _reindex,
     ]),
 ]

@@ -41,6 +41,9 @@ class Corroboration(Body):
     claim_index: int
     site: str | None
     similarity: float
+    match: Literal["quote", "paraphrase"] = Field(
+        description="quote: the same, a trimmed or a fragment of the quoted words (word "
+                    "3-grams); paraphrase: the same statement in other words (content words)")
 
 
 class Claim(Body):
@@ -61,6 +64,9 @@ class Claim(Body):
     cue: str | None
     checkworthiness: float
     type: str | None
+    confidence: float | None = Field(
+        description="how sure the claims stage is of this attribution, 0-1 (the precision "
+                    "knob; null for claims stored before it was computed)")
     seen_at: str = Field(description="when the claim's article was fetched (UTC)")
     article_url: str
     article_title: str | None

@@ -42,6 +42,9 @@ def _limit(default: int, high: int) -> Param:
 
 
 _CURSOR = Param("cursor", "next_cursor of the previous page; an invalid cursor is a 400")
+_MIN_CONFIDENCE = Param("min_confidence", "only claims at least this confident (the precision "
+                        "knob); claims without a confidence are left out when it is given",
+                        {"type": "number", "minimum": 0, "maximum": 1})
 _ID = Param("id", "id", {"type": "string", "pattern": ID_PATTERN}, True, "path")
 _SINCE = "an ISO 8601 date or date-time, e.g. 2026-05-01 or 2026-05-01T12:00:00Z"
 _SPEAKER_WORDS = ("every word must be a word of the resolved speaker: 'Trump' finds "
@@ -74,7 +77,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("get", "/articles/{id}/claims",
               "An article's claims in text order, each with corroborated_by",
               {200: ("claims", m.ArticleClaims), **dict([_BAD, _MISSING, _DOWN])},
-              (_ID, _limit(100, 1000), _CURSOR)),
+              (_ID, _MIN_CONFIDENCE, _limit(100, 1000), _CURSOR)),
     Operation(
         "get", "/search",
         "Ranked full-text search over articles (every word must match, stemmed; title weighs "
@@ -91,7 +94,7 @@ OPERATIONS: tuple[Operation, ...] = (
          Param("since", f"only claims from articles fetched at or after this moment: {_SINCE}",
                {"type": "string", "format": "date-time"}),
          Param("kind", "claim kind", {"enum": ["quote", "statement"]}),
-         _limit(50, 500), _CURSOR)),
+         _MIN_CONFIDENCE, _limit(50, 500), _CURSOR)),
     Operation(
         "get", "/speakers",
         "Speakers by name with their claim counts, most claims first, then by name",

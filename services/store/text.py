@@ -20,11 +20,12 @@ import base64
 import binascii
 import hashlib
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
+
+from newswire.names import speaker_key, speaker_name, tokens
 
 __all__ = [
     "DUPLICATE_JACCARD",
@@ -36,7 +37,10 @@ __all__ = [
     "encode_cursor",
     "estimate_jaccard",
     "padded",
+    "content_words",
+    "paraphrase_match",
     "quote_shingles",
+    "quoted_shingles",
     "quotes_match",
     "resolve_speakers",
     "sketch",
@@ -50,80 +54,24 @@ QUOTE_CONTAINMENT = 0.8
 DUPLICATE_JACCARD = 0.8
 SKETCH_SIZE = 64
 MAX_QUOTE_SHINGLES = 128
-
-_WORD = re.compile(r"\w+", re.UNICODE)
-# Words that name a role rather than a person; a speaker's name starts after the last of them
-# ("Transport Commissioner Anna Berg" -> "Anna Berg").
-_ROLE_WORDS = frozenset("""
-president vice prime minister secretary senator sen rep representative governor gov mayor
-commissioner chancellor chief executive officer ceo cfo chair chairman chairwoman chairperson
-director spokesman spokeswoman spokesperson member councillor councilor council leader head
-judge justice general gen colonel col captain capt sergeant sgt officer inspector detective
-professor prof dr doctor mr mrs ms mx pope
-minister's analyst economist founder cofounder co-founder manager coach striker midfielder
-hydrologist scientist researcher lawyer attorney ambassador envoy deputy assistant speaker
-the a an of at for and his her their its said
-""".split())
-_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
-_DETERMINERS = ("the ", "a ", "an ")
-
-
-def _fold(text: str) -> str:
-    """Casefold and drop accents, so "Müller" and "Muller" compare equal."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def tokens(text: str, limit: int | None = None) -> list[str]:
-    """Lower-case word tokens without accents (underscores count as separators)."""
-    out = [t for t in _WORD.findall(_fold(text).replace("_", " "))]
-    return out[:limit] if limit is not None else out
-
+PARAPHRASE_MIN_SHARED = 4
+PARAPHRASE_OVERLAP = 0.6
+# function words and the vocabulary of reporting itself: sharing them says nothing
+_STOP_WORDS = frozenset('''
+a about above after again against all also am an and any are as at be because been before
+being below between both but by can could did do does doing down during each few for from
+further had has have having he her here hers herself him himself his how i if in into is it
+its itself just me more most my myself no nor not now of off on once only or other our ours
+out over own same she should so some such than that the their theirs them themselves then
+there these they this those through to too under until up very was we were what when where
+which while who whom why will with would you your yours going get got gets go goes went
+said says say saying told tell tells added adds according think thinks thought believe
+believes want wants wanted know knows knew really very lot thing things people way
+'''.split())
 
 def padded(words: Iterable[str]) -> str:
     """' a b c ': a column value that word-boundary LIKE patterns ('% b %') can match."""
     return " " + " ".join(words) + " "
-
-
-def speaker_name(speaker: str | None) -> str | None:
-    """The person's name inside a resolved speaker phrase: the capitalised words after the last
-    role word ("The agriculture minister, Paul Henriksen" -> "Paul Henriksen"). Phrases that
-    name no person ("the national weather service") are returned unchanged."""
-    if not speaker or not speaker.strip():
-        return None
-    head, _, tail = speaker.partition(",")
-    if tail.strip()[:1].islower() and head.split() and all(
-            w[:1].isupper() for w in head.split()):
-        speaker = head  # an appositive: "Clara Jensen, an analyst at Nordbank"
-    words = speaker.replace(",", " , ").split()
-    start = 0
-    for i, word in enumerate(words):
-        bare = word.strip(".,'’").lower()
-        rest = [w for w in words[i + 1:] if w.strip(".").lower() not in _SUFFIXES]
-        # a role word only counts when a name follows it ("Martin Luther King Jr." keeps King)
-        if (bare in _ROLE_WORDS or word == ",") and any(w[:1].isupper() for w in rest):
-            start = i + 1
-    name = [w for w in words[start:] if w != ","]
-    if name and all(w[:1].isupper() for w in name):
-        return " ".join(name)
-    return " ".join(w for w in words if w != ",")
-
-
-def speaker_key(speaker: str | None) -> str | None:
-    """What two mentions of one speaker share: the surname of a person ("Donald J. Trump" and
-    "President Trump" -> "trump"), or the whole folded phrase when it names no person
-    ("the national weather service" -> "national weather service")."""
-    name = speaker_name(speaker)
-    if not name:
-        return None
-    words = [w for w in name.split() if w.strip(".").lower() not in _SUFFIXES]
-    if words and words[-1][:1].isupper():
-        key = tokens(words[-1])
-        return key[-1] if key else None
-    folded = " ".join(tokens(name))
-    for det in _DETERMINERS:
-        folded = folded.removeprefix(det)
-    return folded or None
 
 
 def resolve_speakers(claims: Sequence[dict[str, Any]]) -> list[str | None]:
@@ -154,21 +102,35 @@ def _hash63(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big") >> 1
 
 
-def quote_shingles(text: str) -> set[int]:
+def quote_shingles(text: str, namespace: str = "") -> set[int]:
     """The fingerprint of a quote: hashed word 3-grams (the whole text when shorter)."""
     words = tokens(text)
     if not words:
         return set()
     if len(words) < 3:
-        return {_hash63(" ".join(words))}
-    grams = {_hash63(" ".join(words[i:i + 3])) for i in range(len(words) - 2)}
+        return {_hash63(namespace + " ".join(words))}
+    grams = {_hash63(namespace + " ".join(words[i:i + 3])) for i in range(len(words) - 2)}
     return set(sorted(grams)[:MAX_QUOTE_SHINGLES]) if len(grams) > MAX_QUOTE_SHINGLES \
         else grams
 
 
+def quoted_shingles(text: str, direct: bool) -> set[int]:
+    """The fingerprint of the words a claim puts in quotation marks: the quoted fragments
+    when the text carries quotation marks ('Trump said a deal would come "in the
+    not-too-distant future"'), else all of a direct quote. Kept in a namespace of its own, so
+    one outlet's fragment and another's full sentence meet by containment whichever of the
+    two is stored first, and words around the quotation marks (an attribution the claims stage
+    kept in the span) do not dilute the match."""
+    fragments = [m.group(1) for m in _QUOTED.finditer(text)]
+    if fragments:
+        return quote_shingles(" … ".join(f for f in fragments if len(tokens(f)) >= 3), "q\x00")
+    return quote_shingles(text, "q\x00") if direct else set()
+
+
 def quotes_match(shared: int, size_a: int, size_b: int) -> float | None:
     """Similarity of two quote fingerprints from their sizes and intersection, or None when
-    they are not the same statement."""
+    they are not the same statement. A fragment of five words or more ("in the not-too-distant
+    future") inside the other outlet's full sentence matches by containment."""
     if shared <= 0 or size_a <= 0 or size_b <= 0:
         return None
     jaccard = shared / (size_a + size_b - shared)
@@ -178,6 +140,35 @@ def quotes_match(shared: int, size_a: int, size_b: int) -> float | None:
     if smaller >= 3 and shared / smaller >= QUOTE_CONTAINMENT:
         return round(shared / smaller, 4)
     return None
+
+
+_QUOTED = re.compile(r"[\"“”„«»]([^\"“”„«»]{8,}?)[\"“”„«»]")
+
+
+def content_words(text: str) -> set[int]:
+    """The paraphrase fingerprint of a statement: its content words (stop words out, a light
+    suffix stem so "promised"/"promises" meet), hashed in a namespace of their own so they
+    never collide with the word 3-gram shingles kept in the same table."""
+    words = {_stem(w) for w in tokens(text, 400) if w not in _STOP_WORDS and not w.isdigit()}
+    return {_hash63("w\x00" + w) for w in words if len(w) > 2}
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s", "ly"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def paraphrase_match(shared: int, size_a: int, size_b: int) -> float | None:
+    """Two statements by one speaker saying the same in other words: at least
+    PARAPHRASE_MIN_SHARED content words in common, covering PARAPHRASE_OVERLAP of the shorter
+    statement's content words."""
+    smaller = min(size_a, size_b)
+    if smaller <= 0 or shared < PARAPHRASE_MIN_SHARED:
+        return None
+    overlap = shared / smaller
+    return round(overlap, 4) if overlap >= PARAPHRASE_OVERLAP else None
 
 
 def sketch(text: str, size: int = SKETCH_SIZE) -> list[int]:

@@ -168,7 +168,7 @@ def test_the_same_quote_on_two_outlets_is_corroborated_both_ways(store: Store) -
     b_claims = store.article_claims(b.article_id, None, 100)  # type: ignore[attr-defined]
     assert a_claims[0]["corroborated_by"] == [{
         "article_id": b.article_id, "url": b.url, "claim_index": 0,  # type: ignore[attr-defined]
-        "site": "courier.example", "similarity": pytest.approx(0.8, abs=0.2)}]
+        "site": "courier.example", "similarity": pytest.approx(0.8, abs=0.2), "match": "quote"}]
     assert b_claims[0]["corroborated_by"][0]["article_id"] == a.article_id  # type: ignore[attr-defined]
     # other quotes by other speakers, or other words by the same speaker, are not linked
     assert a_claims[1]["corroborated_by"] == [] and b_claims[1]["corroborated_by"] == []

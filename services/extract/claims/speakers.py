@@ -15,16 +15,10 @@ from __future__ import annotations
 
 import re
 
-_TITLES = frozenset(
-    """mr mrs ms miss dr sen senator rep representative gov governor president vice
-    secretary gen general lt col sgt judge justice prof professor rev former chairman
-    chairwoman speaker leader mayor sheriff attorney candidate nominee democrat republican
-    democratic gop press spokesman spokeswoman aide adviser advisor manager director
-    chief officer minister ambassador commissioner correspondent host anchor u.s. state
-    white house campaign presidential sens reps govs pres senate majority minority house
-    councilman councilwoman council member businessman businesswoman rival her his their its
-    the a an our""".split()
-)
+from newswire.names import ROLE_WORDS
+from newswire.names import strip_titles as _strip_titles
+
+_TITLES = ROLE_WORDS
 _PERSON_PRONOUNS = frozenset("he she him her his hers".split())
 _PLURAL_PRONOUNS = frozenset("they them we".split())
 _NAME = re.compile(
@@ -60,13 +54,6 @@ _NP_AT_END = re.compile(
     r"(?:\b(?!(?:of|in|on|at|to|for|with|by|from|and|or|but|is|was|are|were|has|had|have)\b)[\w’'\-]+\s+){0,3}[\w’'\-]+$"
 )
 _CAMPAIGN = re.compile(r"\b([A-Z][a-z]+)(?:’s|'s)?\s+campaign\b")
-
-
-def _strip_titles(name: str) -> str:
-    words = name.split()
-    while len(words) > 1 and words[0].lower().rstrip(".") in _TITLES:
-        words.pop(0)
-    return " ".join(words)
 
 
 def _first_name_run(words: list[str]) -> list[str]:
