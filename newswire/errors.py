@@ -9,6 +9,7 @@
     └── Permanent                 will fail the same way again: becomes a Failure + DLQ record
         ├── InvalidUrl            not an http(s) URL we can fetch
         ├── BlockedAddress        resolves to a refused network (SSRF protection)
+        │   └── BlockedPort       a port outside the allowed ports
         ├── HttpStatus            4xx (other than 429)
         ├── NotHtml               content type is not HTML
         ├── TooLarge              body over the size cap (before or after decompression)
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 __all__ = [
     "BlockedAddress",
+    "BlockedPort",
     "EmptyExtraction",
     "ExtractionTimeout",
     "FetchError",
@@ -93,6 +95,10 @@ class InvalidUrl(Permanent):
 
 class BlockedAddress(Permanent):
     reason = "blocked_address"
+
+
+class BlockedPort(BlockedAddress):
+    reason = "blocked_port"
 
 
 class HttpStatus(Permanent):

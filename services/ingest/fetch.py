@@ -59,7 +59,8 @@ class FetchPolicy:
 
     @classmethod
     def from_settings(cls, ingest: IngestSettings) -> FetchPolicy:
-        return cls(guard=AddressGuard(ingest.allow_networks), max_bytes=ingest.max_bytes,
+        return cls(guard=AddressGuard(ingest.allow_networks, ingest.allowed_ports),
+                   max_bytes=ingest.max_bytes,
                    max_redirects=ingest.max_redirects, total_timeout=ingest.total_timeout,
                    user_agent=ingest.user_agent)
 

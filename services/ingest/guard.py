@@ -3,8 +3,11 @@
 User-supplied URLs are resolved first, every resolved address is checked, and the fetcher
 then connects to the checked address itself (see fetch.py), so DNS cannot answer differently
 between check and connect. Refused unless inside an allowed network: loopback, private,
-link-local, CGNAT, multicast, reserved and unspecified ranges, cloud metadata endpoints, and the
-IPv6 forms that embed such an IPv4 address (IPv4-mapped, NAT64, 6to4).
+link-local, site-local, CGNAT, multicast, reserved and unspecified ranges, cloud metadata
+endpoints, the IPv6 forms that embed such an IPv4 address (IPv4-mapped, NAT64, 6to4), and the
+deprecated IPv4-compatible (::/96) and IPv4-translated (::ffff:0:0:0/96) forms whatever they
+embed. Ports outside ``allowed_ports`` are refused too, except on an allowed network (the
+operator's own hosts, test servers on loopback).
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ import ipaddress
 import socket
 from collections.abc import Iterable
 
-from newswire.errors import BlockedAddress, FetchError
+from newswire.errors import BlockedAddress, BlockedPort, FetchError
+from newswire.settings import DEFAULT_ALLOWED_PORTS
 
 __all__ = ["AddressGuard"]
 
@@ -24,6 +28,7 @@ _METADATA = frozenset(ipaddress.ip_address(a) for a in (
     "169.254.169.254", "100.100.100.200", "168.63.129.16", "fd00:ec2::254"))
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
 _SIXTOFOUR = ipaddress.ip_network("2002::/16")
+_DEPRECATED_V4 = (ipaddress.ip_network("::/96"), ipaddress.ip_network("::ffff:0:0:0/96"))
 
 
 def _embedded_ipv4(addr: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -53,28 +58,39 @@ def refusal(addr: IPAddress) -> str | None:
         return "link-local address"
     if addr.is_unspecified:
         return "unspecified address"
+    if isinstance(addr, ipaddress.IPv6Address):
+        if any(addr in net for net in _DEPRECATED_V4):
+            return f"deprecated IPv6 form of {ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)}"
+        if addr.is_site_local:
+            return "site-local address"
     if not addr.is_global:
         return "private or reserved address"
     return None
 
 
 class AddressGuard:
-    def __init__(self, allow_networks: Iterable[str] = ()) -> None:
+    def __init__(self, allow_networks: Iterable[str] = (),
+                 allowed_ports: Iterable[int] = DEFAULT_ALLOWED_PORTS) -> None:
         self.allow = [ipaddress.ip_network(n, strict=False) for n in allow_networks]
+        self.ports = frozenset(allowed_ports)
 
-    def check(self, addr: IPAddress) -> None:
-        if any(addr.version == net.version and addr in net for net in self.allow):
+    def _allowed(self, addr: IPAddress) -> bool:
+        return any(addr.version == net.version and addr in net for net in self.allow)
+
+    def check(self, addr: IPAddress, port: int | None = None) -> None:
+        if self._allowed(addr):
             return
         why = refusal(addr)
         if why:
             raise BlockedAddress(f"{addr} is a {why}")
+        if port is not None and self.ports and port not in self.ports:
+            raise BlockedPort(f"port {port} is not an allowed port ({sorted(self.ports)})")
 
     async def resolve(self, host: str, port: int) -> str:
         """Resolve host and return one address that passed the check; every address the
         name resolves to must pass (a name mixing public and private answers is refused)."""
         try:
-            literal = ipaddress.ip_address(host.strip("[]"))
-            addresses: list[IPAddress] = [literal]
+            addresses: list[IPAddress] = [ipaddress.ip_address(host.strip("[]"))]
         except ValueError:
             loop = asyncio.get_running_loop()
             try:
@@ -85,5 +101,5 @@ class AddressGuard:
             if not addresses:
                 raise FetchError(f"{host!r} resolves to no address")
         for addr in addresses:
-            self.check(addr)
+            self.check(addr, port)
         return str(addresses[0])

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from newswire.errors import (
     BlockedAddress,
+    BlockedPort,
     FetchTimeout,
     HttpStatus,
     NotHtml,
@@ -133,6 +134,11 @@ async def test_redirect_to_a_refused_address_is_refused(server: str) -> None:
         await _fetch(f"{server}/redirect?to=http://127.0.0.2:{port}/ok")
     with pytest.raises(BlockedAddress):
         await _fetch(f"{server}/redirect?to=http://169.254.169.254/latest/meta-data/")
+
+
+async def test_redirect_to_a_port_outside_the_allow_list_is_refused(server: str) -> None:
+    with pytest.raises(BlockedPort):
+        await _fetch(f"{server}/redirect?to=http://93.184.216.34:25/")
 
 
 async def test_gzip_bomb_stops_at_the_cap_without_inflating(server: str) -> None:
