@@ -3,6 +3,7 @@
     NewswireError                 root; ``reason`` is the stable reason code stored and exported
     ├── Retriable                 try again later (the event is re-queued, never dropped)
     │   ├── FetchTimeout          connect/read timeout or total deadline exceeded
+    │   │   └── DnsTimeout        the name did not resolve within the resolver's timeout
     │   ├── ServerError           5xx from the origin
     │   ├── RateLimited           429 from the origin (``retry_after`` seconds, if it said)
     │   └── StoreUnavailable      the database cannot be reached
@@ -30,6 +31,7 @@ from __future__ import annotations
 __all__ = [
     "BlockedAddress",
     "BlockedPort",
+    "DnsTimeout",
     "EmptyExtraction",
     "ExtractionTimeout",
     "FetchError",
@@ -71,6 +73,10 @@ class Permanent(NewswireError):
 
 class FetchTimeout(Retriable):
     reason = "timeout"
+
+
+class DnsTimeout(FetchTimeout):
+    reason = "dns_timeout"
 
 
 class ServerError(Retriable):

@@ -81,6 +81,9 @@ class IngestSettings(BaseModel):
     read_timeout: float = 10.0
     total_timeout: float = 30.0
     max_bytes: int = 10 * 1024 * 1024
+    # Name lookups: on their own threads, each caller waiting at most dns_timeout seconds.
+    dns_timeout: float = 5.0
+    dns_workers: int = 16
     max_redirects: int = 5
     retries: int = 2
     user_agent: str = "newswire/0.1 (+https://github.com/newswire/newswire)"

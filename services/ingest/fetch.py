@@ -35,6 +35,7 @@ from newswire.errors import (
 from newswire.settings import IngestSettings
 from newswire.urls import validate_url
 from services.ingest.guard import AddressGuard
+from services.ingest.resolver import Resolver
 
 __all__ = ["FEED_TYPES", "Client", "FetchPolicy", "FetchedPage", "ShardedClient", "fetch",
            "fetch_resource", "inflate_gzip", "make_client"]
@@ -59,7 +60,8 @@ class FetchPolicy:
 
     @classmethod
     def from_settings(cls, ingest: IngestSettings) -> FetchPolicy:
-        return cls(guard=AddressGuard(ingest.allow_networks, ingest.allowed_ports),
+        resolver = Resolver(timeout=ingest.dns_timeout, workers=ingest.dns_workers)
+        return cls(guard=AddressGuard(ingest.allow_networks, ingest.allowed_ports, resolver),
                    max_bytes=ingest.max_bytes,
                    max_redirects=ingest.max_redirects, total_timeout=ingest.total_timeout,
                    user_agent=ingest.user_agent)

@@ -8,17 +8,18 @@ endpoints, the IPv6 forms that embed such an IPv4 address (IPv4-mapped, NAT64, 6
 deprecated IPv4-compatible (::/96) and IPv4-translated (::ffff:0:0:0/96) forms whatever they
 embed. Ports outside ``allowed_ports`` are refused too, except on an allowed network (the
 operator's own hosts, test servers on loopback).
+
+Names are resolved by a Resolver (resolver.py): bounded threads, a timeout per lookup.
 """
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
-import socket
 from collections.abc import Iterable
 
-from newswire.errors import BlockedAddress, BlockedPort, FetchError
+from newswire.errors import BlockedAddress, BlockedPort
 from newswire.settings import DEFAULT_ALLOWED_PORTS
+from services.ingest.resolver import Resolver, default_resolver
 
 __all__ = ["AddressGuard"]
 
@@ -70,9 +71,11 @@ def refusal(addr: IPAddress) -> str | None:
 
 class AddressGuard:
     def __init__(self, allow_networks: Iterable[str] = (),
-                 allowed_ports: Iterable[int] = DEFAULT_ALLOWED_PORTS) -> None:
+                 allowed_ports: Iterable[int] = DEFAULT_ALLOWED_PORTS,
+                 resolver: Resolver | None = None) -> None:
         self.allow = [ipaddress.ip_network(n, strict=False) for n in allow_networks]
         self.ports = frozenset(allowed_ports)
+        self._resolver = resolver
 
     def _allowed(self, addr: IPAddress) -> bool:
         return any(addr.version == net.version and addr in net for net in self.allow)
@@ -92,14 +95,8 @@ class AddressGuard:
         try:
             addresses: list[IPAddress] = [ipaddress.ip_address(host.strip("[]"))]
         except ValueError:
-            loop = asyncio.get_running_loop()
-            try:
-                infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-            except (socket.gaierror, UnicodeError) as exc:
-                raise FetchError(f"cannot resolve {host!r}: {exc}") from None
-            addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
-            if not addresses:
-                raise FetchError(f"{host!r} resolves to no address")
+            resolver = self._resolver or default_resolver()
+            addresses = [ipaddress.ip_address(a) for a in await resolver.addresses(host, port)]
         for addr in addresses:
             self.check(addr, port)
         return str(addresses[0])
