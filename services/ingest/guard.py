@@ -1,7 +1,7 @@
 """Which addresses the fetcher may connect to (SSRF protection).
 
 User-supplied URLs are resolved first, every resolved address is checked, and the fetcher
-then connects to the checked address itself (see fetch.py), so DNS cannot answer differently
+then connects to the checked address itself (see transport.py), so DNS cannot answer differently
 between check and connect. Refused unless inside an allowed network: loopback, private,
 link-local, site-local, CGNAT, multicast, reserved and unspecified ranges, cloud metadata
 endpoints, the IPv6 forms that embed such an IPv4 address (IPv4-mapped, NAT64, 6to4), and the
