@@ -6,6 +6,7 @@
     │   │   └── DnsTimeout        the name did not resolve within the resolver's timeout
     │   ├── ServerError           5xx from the origin
     │   ├── RateLimited           429 from the origin (``retry_after`` seconds, if it said)
+    │   ├── TransientNetworkError connection reset or refused, keep-alive race, DNS EAI_AGAIN
     │   └── StoreUnavailable      the database cannot be reached
     └── Permanent                 will fail the same way again: becomes a Failure + DLQ record
         ├── InvalidUrl            not an http(s) URL we can fetch
@@ -16,7 +17,7 @@
         ├── TooLarge              body over the size cap (before or after decompression)
         ├── TooManyRedirects
         ├── RobotsDisallowed
-        ├── FetchError            other transport error after the last retry
+        ├── FetchError            other transport error (TLS verification, unknown host, ...)
         ├── MalformedEvent        bytes on a topic that are not a valid event
         ├── EmptyExtraction       no article text could be extracted from the page
         ├── NotAnArticle          the page is not an article (index, gallery, ...)
@@ -50,6 +51,7 @@ __all__ = [
     "StoreUnavailable",
     "TooLarge",
     "TooManyRedirects",
+    "TransientNetworkError",
 ]
 
 
@@ -77,6 +79,10 @@ class FetchTimeout(Retriable):
 
 class DnsTimeout(FetchTimeout):
     reason = "dns_timeout"
+
+
+class TransientNetworkError(Retriable):
+    reason = "network"
 
 
 class ServerError(Retriable):

@@ -24,7 +24,6 @@ from newswire.errors import (
     FetchError,
     FetchTimeout,
     HttpStatus,
-    InvalidUrl,
     NotHtml,
     RateLimited,
     ServerError,
@@ -35,7 +34,7 @@ from newswire.settings import IngestSettings
 from newswire.urls import validate_url
 from services.ingest.guard import AddressGuard
 from services.ingest.resolver import Resolver
-from services.ingest.transport import Client, ShardedClient, make_client, pinned
+from services.ingest.transport import Client, ShardedClient, make_client, pinned, transport_error
 
 __all__ = ["FEED_TYPES", "Client", "FetchPolicy", "FetchedPage", "ShardedClient", "fetch",
            "fetch_resource", "inflate_gzip", "make_client"]
@@ -242,9 +241,5 @@ async def fetch_resource(url: str, client: Client, policy: FetchPolicy, *,
                               headers=headers, max_bytes=max_bytes)
     except TimeoutError:
         raise FetchTimeout(f"no complete response within {policy.total_timeout:g}s") from None
-    except httpx.TimeoutException as exc:
-        raise FetchTimeout(f"{type(exc).__name__}: {exc}") from None
-    except httpx.InvalidURL as exc:
-        raise InvalidUrl(str(exc)) from None
-    except httpx.HTTPError as exc:
-        raise FetchError(f"{type(exc).__name__}: {exc}") from None
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        raise transport_error(exc) from None

@@ -6,7 +6,8 @@ Lookups used to run in the event loop's default executor (a handful of threads s
 everything else), so a few domains whose name servers never answer held every thread and all
 other fetches waited behind them. Here lookups run on the resolver's own threads, concurrent
 lookups of one name share one thread (a hung domain holds at most one per port), and a caller
-waits at most ``timeout`` seconds: then DnsTimeout (retriable). A thread stuck in getaddrinfo
+waits at most ``timeout`` seconds: then DnsTimeout (retriable). A temporary resolver failure
+(EAI_AGAIN) is retriable too; an unknown name is permanent. A thread stuck in getaddrinfo
 cannot be interrupted: it is freed when the system resolver gives up.
 
 ``lookup`` is the seam for tests: a function like ``socket.getaddrinfo(host, port)`` called on
@@ -21,7 +22,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from newswire.errors import DnsTimeout, FetchError
+from newswire.errors import DnsTimeout, FetchError, TransientNetworkError
 
 __all__ = ["Lookup", "Resolver", "default_resolver"]
 
@@ -55,6 +56,9 @@ class Resolver:
             infos = await asyncio.wait_for(asyncio.shield(shared), self.timeout)
         except TimeoutError:
             raise DnsTimeout(f"{host!r} did not resolve within {self.timeout:g}s") from None
+        except socket.gaierror as exc:
+            error = TransientNetworkError if exc.errno == socket.EAI_AGAIN else FetchError
+            raise error(f"cannot resolve {host!r}: {exc}") from None
         except (UnicodeError, OSError) as exc:
             raise FetchError(f"cannot resolve {host!r}: {exc}") from None
         addresses = [str(info[4][0]).split("%")[0] for info in infos]

@@ -8,6 +8,10 @@ the address: it connects to the address pinned for the host in the current task,
 host with no pinned address. (Requests used to be sent to the address itself, with SNI set to
 the name: the pool then keyed connections by address, and a connection verified for one name
 was reused for every other name on the same address, unverified.)
+
+``transport_error`` converts httpx errors at this edge: interruptions that a later attempt can
+get past (connection reset or refused, a server closing a kept-alive connection as the request
+went out) are retriable; TLS failures and everything else are permanent.
 """
 
 from __future__ import annotations
@@ -22,9 +26,16 @@ from typing import Any
 import httpcore
 import httpx
 
+from newswire.errors import (
+    FetchError,
+    FetchTimeout,
+    InvalidUrl,
+    NewswireError,
+    TransientNetworkError,
+)
 from newswire.settings import IngestSettings
 
-__all__ = ["Client", "ShardedClient", "make_client", "pinned"]
+__all__ = ["Client", "ShardedClient", "make_client", "pinned", "transport_error"]
 
 _PIN: ContextVar[tuple[str, str] | None] = ContextVar("newswire_pinned_address", default=None)
 
@@ -156,3 +167,38 @@ class ShardedClient:
 
 
 Client = httpx.AsyncClient | ShardedClient
+
+# A server closing a kept-alive connection just as a request goes out, or mid-body.
+_DISCONNECTED = ("Server disconnected", "peer closed connection")
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _transient(exc: httpx.HTTPError) -> bool:
+    for cause in _causes(exc):
+        if isinstance(cause, UnpinnedHost):
+            return False
+        if isinstance(cause, ssl.SSLError):  # certificate, handshake: the same next time
+            return isinstance(cause, ssl.SSLEOFError)  # except a connection cut mid-TLS
+    if isinstance(exc, httpx.NetworkError):  # connect, read, write, close: reset, refused
+        return True
+    return isinstance(exc, httpx.RemoteProtocolError) and str(exc).startswith(_DISCONNECTED)
+
+
+def transport_error(exc: httpx.HTTPError | httpx.InvalidURL) -> NewswireError:
+    """The newswire error for an httpx error (see the module docstring)."""
+    detail = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, httpx.TimeoutException):
+        return FetchTimeout(detail)
+    if isinstance(exc, httpx.InvalidURL):
+        return InvalidUrl(str(exc))
+    if _transient(exc):
+        return TransientNetworkError(detail)
+    return FetchError(detail)
