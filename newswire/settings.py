@@ -81,6 +81,8 @@ class IngestSettings(BaseModel):
     read_timeout: float = 10.0
     total_timeout: float = 30.0
     max_bytes: int = 10 * 1024 * 1024
+    # Bytes of bodies held by all fetches in progress; a fetch waits while they are spent.
+    max_inflight_bytes: int = 128 * 1024 * 1024
     # Name lookups: on their own threads, each caller waiting at most dns_timeout seconds.
     dns_timeout: float = 5.0
     dns_workers: int = 16

@@ -6,13 +6,16 @@ Every hop of a redirect chain is resolved, checked by the AddressGuard and then 
 at the checked address (transport.py pins it below the connection pool; the request keeps the
 name, so connections are pooled per name and certificates verified against it). Bytes are
 capped before and after decompression (only gzip and deflate are advertised, and both are
-inflated here in bounded steps), and the whole fetch runs under one total deadline, because
-httpx's timeouts are per operation and a server trickling one byte a second never trips them.
+inflated here in bounded steps), and the bytes held by all fetches together are capped by the
+policy's ByteBudget (time spent waiting for it does not count against the deadline). The whole
+fetch runs under one total deadline, because httpx's timeouts are per operation and a server
+trickling one byte a second never trips them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,6 +35,7 @@ from newswire.errors import (
 )
 from newswire.settings import IngestSettings
 from newswire.urls import validate_url
+from services.ingest.budget import ByteBudget, Hold
 from services.ingest.guard import AddressGuard
 from services.ingest.resolver import Resolver
 from services.ingest.transport import Client, ShardedClient, make_client, pinned, transport_error
@@ -56,13 +60,15 @@ class FetchPolicy:
     max_redirects: int = 5
     total_timeout: float = 30.0
     user_agent: str = "newswire/0.1"
+    budget: ByteBudget | None = None
 
     @classmethod
     def from_settings(cls, ingest: IngestSettings) -> FetchPolicy:
         resolver = Resolver(timeout=ingest.dns_timeout, workers=ingest.dns_workers)
         return cls(guard=AddressGuard(ingest.allow_networks, ingest.allowed_ports, resolver),
                    max_bytes=ingest.max_bytes, max_redirects=ingest.max_redirects,
-                   total_timeout=ingest.total_timeout, user_agent=ingest.user_agent)
+                   total_timeout=ingest.total_timeout, user_agent=ingest.user_agent,
+                   budget=ByteBudget(ingest.max_inflight_bytes))
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +138,7 @@ def _request_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
 
 
-async def _get(url: str, client: Client, policy: FetchPolicy, *,
+async def _get(url: str, client: Client, policy: FetchPolicy, deadline: asyncio.Timeout, *,
                types: tuple[str, ...] | None = HTML_TYPES, accept: str = HTML_ACCEPT,
                headers: dict[str, str] | None = None, max_bytes: int | None = None
                ) -> FetchedPage:
@@ -183,7 +189,8 @@ async def _get(url: str, client: Client, policy: FetchPolicy, *,
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > limit:
                 raise TooLarge(f"Content-Length {declared} exceeds {limit} bytes")
-            body = await _read_body(response, limit)
+            with (policy.budget.hold() if policy.budget else contextlib.nullcontext()) as hold:
+                body = await _read_body(response, limit, hold, deadline)
             if (not mime and types == HTML_TYPES
                     and not body[:1024].lstrip().startswith(b"<")):
                 raise NotHtml("no content type and the body does not look like HTML")
@@ -196,8 +203,10 @@ async def _get(url: str, client: Client, policy: FetchPolicy, *,
     raise TooManyRedirects(f"more than {policy.max_redirects} redirects")
 
 
-async def _read_body(response: httpx.Response, limit: int) -> bytes:
-    """The decoded body, at most ``limit`` bytes before and after decompression."""
+async def _read_body(response: httpx.Response, limit: int, hold: Hold | None,
+                     deadline: asyncio.Timeout) -> bytes:
+    """The decoded body, at most ``limit`` bytes before and after decompression; each chunk
+    is taken from the budget first (the deadline is paused while it waits)."""
     inflater = _Inflater(response.headers.get("content-encoding", ""), limit)
     body = bytearray()
     raw = 0
@@ -205,7 +214,10 @@ async def _read_body(response: httpx.Response, limit: int) -> bytes:
         raw += len(chunk)
         if raw > limit:
             raise TooLarge(f"body exceeds {limit} bytes")
-        body += inflater.feed(chunk)
+        data = inflater.feed(chunk)
+        if hold is not None and data:
+            await hold.take(len(data), deadline)
+        body += data
     return bytes(body)
 
 
@@ -236,8 +248,8 @@ async def fetch_resource(url: str, client: Client, policy: FetchPolicy, *,
                          max_bytes: int | None = None) -> FetchedPage:
     """Fetch any resource under the same rules (robots.txt, feeds, sitemaps)."""
     try:
-        async with asyncio.timeout(policy.total_timeout):
-            return await _get(url, client, policy, types=types, accept=accept,
+        async with asyncio.timeout(policy.total_timeout) as deadline:
+            return await _get(url, client, policy, deadline, types=types, accept=accept,
                               headers=headers, max_bytes=max_bytes)
     except TimeoutError:
         raise FetchTimeout(f"no complete response within {policy.total_timeout:g}s") from None
