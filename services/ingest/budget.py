@@ -90,4 +90,4 @@ class Hold:
     async def take(self, size: int, deadline: asyncio.Timeout | None = None) -> None:
         """Add ``size`` bytes to this hold, waiting while the budget is spent; the time spent
         waiting is added to ``deadline`` (it is paused meanwhile)."""
-        await self._budget._take(self._ticket, size, deadline)  # noqa: SLF001 - its budget
+        await self._budget._take(self._ticket, size, deadline)  # its own budget

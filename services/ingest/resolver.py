@@ -83,7 +83,7 @@ _default: Resolver | None = None
 
 def default_resolver() -> Resolver:
     """The process's shared resolver with default settings (created on first use)."""
-    global _default  # noqa: PLW0603 - one lazily created resource per process
+    global _default  # one lazily created resource per process
     if _default is None:
         _default = Resolver()
     return _default

@@ -83,7 +83,8 @@ def _transport(context: ssl.SSLContext, limits: httpx.Limits) -> httpx.AsyncHTTP
     """An httpx transport (its error mapping, its response streams) over a pool whose
     network backend connects to pinned addresses only."""
     transport = httpx.AsyncHTTPTransport(verify=context, limits=limits, trust_env=False)
-    transport._pool = httpcore.AsyncConnectionPool(  # noqa: SLF001 - httpx has no backend option
+    # httpx offers no network_backend option: its pool is replaced by an equal one that has ours
+    transport._pool = httpcore.AsyncConnectionPool(
         ssl_context=context, max_connections=limits.max_connections,
         max_keepalive_connections=limits.max_keepalive_connections,
         keepalive_expiry=limits.keepalive_expiry, network_backend=_PinnedBackend())

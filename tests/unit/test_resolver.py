@@ -89,7 +89,7 @@ async def test_a_hung_lookup_ends_with_the_timeout_error(gate: threading.Event) 
 
     resolver = Resolver(timeout=0.3, workers=1, lookup=lookup)
     try:
-        with pytest.raises(DnsTimeout, match="did not resolve within 0.3s"):
+        with pytest.raises(DnsTimeout, match=r"did not resolve within 0\.3s"):
             await resolver.addresses("hang.test", 443)
     finally:
         resolver.close()
