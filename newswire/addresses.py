@@ -21,6 +21,9 @@ _METADATA = frozenset(ipaddress.ip_address(a) for a in (
     "169.254.169.254", "100.100.100.200", "168.63.129.16", "fd00:ec2::254"))
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
 _SIXTOFOUR = ipaddress.ip_network("2002::/16")
+# deprecated IPv4-compatible (::/96) and IPv4-translated (::ffff:0:0:0/96) forms: refused
+# whatever they embed
+_DEPRECATED_V4 = (ipaddress.ip_network("::/96"), ipaddress.ip_network("::ffff:0:0:0/96"))
 
 
 def _embedded_ipv4(addr: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -50,6 +53,11 @@ def refusal(addr: IPAddress) -> str | None:
         return "link-local address"
     if addr.is_unspecified:
         return "unspecified address"
+    if isinstance(addr, ipaddress.IPv6Address):
+        if any(addr in net for net in _DEPRECATED_V4):
+            return f"deprecated IPv6 form of {ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)}"
+        if addr.is_site_local:
+            return "site-local address"
     if not addr.is_global:
         return "private or reserved address"
     return None

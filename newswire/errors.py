@@ -3,19 +3,22 @@
     NewswireError                 root; ``reason`` is the stable reason code stored and exported
     ├── Retriable                 try again later (the event is re-queued, never dropped)
     │   ├── FetchTimeout          connect/read timeout or total deadline exceeded
+    │   │   └── DnsTimeout        the name did not resolve within the resolver's timeout
     │   ├── ServerError           5xx from the origin
     │   ├── RateLimited           429 from the origin (``retry_after`` seconds, if it said)
+    │   ├── TransientNetworkError connection reset or refused, keep-alive race, DNS EAI_AGAIN
     │   ├── StoreUnavailable      the database cannot be reached
     │   └── KafkaUnavailable      a retriable Kafka error (broker away, leader moving, timeout)
     └── Permanent                 will fail the same way again: becomes a Failure + DLQ record
         ├── InvalidUrl            not an http(s) URL we can fetch
         ├── BlockedAddress        resolves to a refused network (SSRF protection)
+        │   └── BlockedPort       a port outside the allowed ports
         ├── HttpStatus            4xx (other than 429)
         ├── NotHtml               content type is not HTML
         ├── TooLarge              body over the size cap (before or after decompression)
         ├── TooManyRedirects
         ├── RobotsDisallowed
-        ├── FetchError            other transport error after the last retry
+        ├── FetchError            other transport error (TLS verification, unknown host, ...)
         ├── MalformedEvent        bytes on a topic that are not a valid event
         ├── EmptyExtraction       no article text could be extracted from the page
         ├── NotAnArticle          the page is not an article (index, gallery, ...)
@@ -31,6 +34,8 @@ from __future__ import annotations
 
 __all__ = [
     "BlockedAddress",
+    "BlockedPort",
+    "DnsTimeout",
     "EmptyExtraction",
     "ExtractionTimeout",
     "FetchError",
@@ -52,6 +57,7 @@ __all__ = [
     "StoreUnavailable",
     "TooLarge",
     "TooManyRedirects",
+    "TransientNetworkError",
 ]
 
 
@@ -75,6 +81,14 @@ class Permanent(NewswireError):
 
 class FetchTimeout(Retriable):
     reason = "timeout"
+
+
+class DnsTimeout(FetchTimeout):
+    reason = "dns_timeout"
+
+
+class TransientNetworkError(Retriable):
+    reason = "network"
 
 
 class ServerError(Retriable):
@@ -103,6 +117,10 @@ class InvalidUrl(Permanent):
 
 class BlockedAddress(Permanent):
     reason = "blocked_address"
+
+
+class BlockedPort(BlockedAddress):
+    reason = "blocked_port"
 
 
 class HttpStatus(Permanent):

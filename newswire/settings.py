@@ -13,8 +13,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["ApiSettings", "ExtractSettings", "IngestSettings", "KafkaSettings", "Settings",
-           "StoreSettings"]
+__all__ = ["DEFAULT_ALLOWED_PORTS", "ApiSettings", "ExtractSettings", "IngestSettings",
+           "KafkaSettings", "Settings", "StoreSettings"]
 
 
 def _split_csv(value: Any) -> Any:
@@ -89,16 +89,27 @@ class ApiSettings(BaseModel):
     port: int = 8080
 
 
+DEFAULT_ALLOWED_PORTS = (80, 443, 8080, 8443)
+
+
 class IngestSettings(BaseModel):
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 9101
     allow_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Ports the fetcher may connect to (addresses in allow_networks: any port); empty = any.
+    allowed_ports: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_ALLOWED_PORTS))
     per_domain_rps: float = 1.0
     concurrency: int = 64
     connect_timeout: float = 5.0
     read_timeout: float = 10.0
     total_timeout: float = 30.0
     max_bytes: int = 10 * 1024 * 1024
+    # Bytes of bodies held by all fetches in progress; a fetch waits while they are spent.
+    max_inflight_bytes: int = 128 * 1024 * 1024
+    # Name lookups: on their own threads, each caller waiting at most dns_timeout seconds.
+    dns_timeout: float = 5.0
+    dns_workers: int = 16
     max_redirects: int = 5
     retries: int = 2
     user_agent: str = "newswire/0.1 (+https://github.com/newswire/newswire)"
@@ -122,7 +133,8 @@ class IngestSettings(BaseModel):
     feeds_file: Path | None = None
     poll_interval: float = 300.0
 
-    _split = field_validator("allow_networks", "feeds", mode="before")(_split_csv)
+    _split = field_validator("allow_networks", "allowed_ports", "feeds",
+                             mode="before")(_split_csv)
 
 
 class ExtractSettings(BaseModel):

@@ -3,19 +3,21 @@
     fetch(url, client, policy) -> FetchedPage   or raises a newswire.errors error
 
 Every hop of a redirect chain is resolved, checked by the AddressGuard and then connected to
-by address (Host header and TLS SNI keep the name, so certificates are still verified against
-it). Bytes are capped before and after decompression (only gzip and deflate are advertised, and
-both are inflated here in bounded steps), and the whole fetch runs under one total deadline,
-because httpx's timeouts are per operation and a server trickling one byte a second never
-trips them.
+at the checked address (transport.py pins it below the connection pool; the request keeps the
+name, so connections are pooled per name and certificates verified against it). Bytes are
+capped before and after decompression (only gzip and deflate are advertised, and both are
+inflated here in bounded steps), and the bytes held by all fetches together are capped by the
+policy's ByteBudget (time spent waiting for it does not count against the deadline). The whole
+fetch runs under one total deadline, because httpx's timeouts are per operation and a server
+trickling one byte a second never trips them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import zlib
 from dataclasses import dataclass, field
-from typing import Any
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -25,7 +27,6 @@ from newswire.errors import (
     FetchError,
     FetchTimeout,
     HttpStatus,
-    InvalidUrl,
     NotHtml,
     RateLimited,
     ServerError,
@@ -34,7 +35,10 @@ from newswire.errors import (
 )
 from newswire.settings import IngestSettings
 from newswire.urls import validate_url
+from services.ingest.budget import ByteBudget, Hold
 from services.ingest.guard import AddressGuard
+from services.ingest.resolver import Resolver
+from services.ingest.transport import Client, ShardedClient, make_client, pinned, transport_error
 
 __all__ = ["FEED_TYPES", "Client", "FetchPolicy", "FetchedPage", "ShardedClient", "fetch",
            "fetch_resource", "inflate_gzip", "make_client"]
@@ -56,12 +60,15 @@ class FetchPolicy:
     max_redirects: int = 5
     total_timeout: float = 30.0
     user_agent: str = "newswire/0.1"
+    budget: ByteBudget | None = None
 
     @classmethod
     def from_settings(cls, ingest: IngestSettings) -> FetchPolicy:
-        return cls(guard=AddressGuard(ingest.allow_networks), max_bytes=ingest.max_bytes,
-                   max_redirects=ingest.max_redirects, total_timeout=ingest.total_timeout,
-                   user_agent=ingest.user_agent)
+        resolver = Resolver(timeout=ingest.dns_timeout, workers=ingest.dns_workers)
+        return cls(guard=AddressGuard(ingest.allow_networks, ingest.allowed_ports, resolver),
+                   max_bytes=ingest.max_bytes, max_redirects=ingest.max_redirects,
+                   total_timeout=ingest.total_timeout, user_agent=ingest.user_agent,
+                   budget=ByteBudget(ingest.max_inflight_bytes))
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,84 +81,6 @@ class FetchedPage:
     fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     etag: str | None = None
     last_modified: str | None = None
-
-
-def _timeout(ingest: IngestSettings) -> httpx.Timeout:
-    return httpx.Timeout(connect=ingest.connect_timeout, read=ingest.read_timeout,
-                         write=ingest.read_timeout, pool=ingest.total_timeout)
-
-
-def make_client(ingest: IngestSettings) -> httpx.AsyncClient:
-    """A client for fetch() (discovery, tests). Redirects are followed by fetch() itself; TLS
-    verification is always on. An ingest worker uses ShardedClient instead, so that hundreds
-    of fetches can be in flight."""
-    limits = httpx.Limits(
-        max_connections=max(ingest.concurrency * 2, ingest.max_in_flight, 10),
-        max_keepalive_connections=max(ingest.concurrency, ingest.max_in_flight))
-    return httpx.AsyncClient(
-        timeout=_timeout(ingest),
-        limits=limits,
-        follow_redirects=False,
-        trust_env=False,
-    )
-
-
-class ShardedClient:
-    """Several httpx transports (connection pools) behind the two methods fetch() uses, one
-    shard per host.
-
-    httpcore's pool matches every queued request against every pooled connection on each
-    event (quadratic in the pool size), which limits one pool with hundreds of connections
-    to a few hundred requests a second; shards keep each pool small. By default there is one
-    shard per ``per_domain_concurrency`` fetches in flight (64 shards of 8 connections for the
-    default 256 in flight): with 16 shards of 32 connections, checking every pooled connection
-    for expiry on each request cost about a quarter of the fetcher's CPU (fetch benchmark,
-    50 hosts, three alternating runs: 1.82 -> 1.39 ms of CPU per page).
-
-    Requests go straight to the transport: fetch() follows redirects itself and a crawler
-    keeps no cookies, so AsyncClient's redirect, auth and cookie layers were pure overhead.
-    The transport still maps httpcore errors to httpx's, and the timeouts travel in the
-    request's extensions as AsyncClient would put them there."""
-
-    def __init__(self, ingest: IngestSettings, shards: int | None = None) -> None:
-        in_flight = max(ingest.max_in_flight, ingest.concurrency)
-        if shards is None:
-            shards = max(16, -(-in_flight // max(1, ingest.per_domain_concurrency)))
-        per = max(1, -(-in_flight // shards))
-        # one verifying context for all shards (what verify=True builds; ~20 ms of CPU each)
-        context = httpx.create_ssl_context(trust_env=False)
-        limits = httpx.Limits(max_connections=per * 2, max_keepalive_connections=per * 2)
-        self.shards = [httpx.AsyncHTTPTransport(verify=context, limits=limits, trust_env=False)
-                       for _ in range(shards)]
-        self._timeout = _timeout(ingest).as_dict()
-
-    def build_request(self, method: str, url: str, *, headers: dict[str, str],
-                      extensions: dict[str, Any] | None = None) -> httpx.Request:
-        return httpx.Request(method, url, headers=headers,
-                             extensions={"timeout": self._timeout, **(extensions or {})})
-
-    async def send(self, request: httpx.Request, *, stream: bool = True) -> httpx.Response:
-        """The response with its body unread (like AsyncClient.send(stream=True))."""
-        if not stream:
-            raise ValueError("ShardedClient only streams; read the body with aiter_raw()")
-        host = request.headers.get("host", "")
-        shard = self.shards[zlib.crc32(host.encode()) % len(self.shards)]
-        response = await shard.handle_async_request(request)
-        response.request = request
-        return response
-
-    async def aclose(self) -> None:
-        for shard in self.shards:
-            await shard.aclose()
-
-    async def __aenter__(self) -> ShardedClient:
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        await self.aclose()
-
-
-Client = httpx.AsyncClient | ShardedClient
 
 
 class _Inflater:
@@ -202,14 +131,14 @@ def inflate_gzip(data: bytes, limit: int) -> bytes:
     return _Inflater("gzip", limit).feed(data)
 
 
-def _address_url(url: str, address: str) -> str:
+def _request_url(url: str) -> str:
+    """The URL as requested: no user info (never sent as credentials), no fragment."""
     parts = urlsplit(url)
-    host = f"[{address}]" if ":" in address else address
-    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    netloc = parts.netloc.rsplit("@", 1)[-1]
     return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
 
 
-async def _get(url: str, client: Client, policy: FetchPolicy, *,
+async def _get(url: str, client: Client, policy: FetchPolicy, deadline: asyncio.Timeout, *,
                types: tuple[str, ...] | None = HTML_TYPES, accept: str = HTML_ACCEPT,
                headers: dict[str, str] | None = None, max_bytes: int | None = None
                ) -> FetchedPage:
@@ -222,14 +151,13 @@ async def _get(url: str, client: Client, policy: FetchPolicy, *,
         hostname = parts.hostname or ""
         port = parts.port or (443 if parts.scheme == "https" else 80)
         address = await policy.guard.resolve(hostname, port)
-        host_header = parts.netloc.rsplit("@", 1)[-1]
         request = client.build_request(
-            "GET", _address_url(current, address),
-            headers={"Host": host_header, "User-Agent": policy.user_agent,
-                     "Accept": accept, "Accept-Encoding": "gzip, deflate", **(headers or {})},
-            extensions={"sni_hostname": hostname},
-        )
-        response = await client.send(request, stream=True)
+            "GET", _request_url(current),
+            headers={"User-Agent": policy.user_agent, "Accept": accept,
+                     "Accept-Encoding": "gzip, deflate", **(headers or {})})
+        # the same name as hostname, as httpx spells it (IDNA, no brackets)
+        with pinned(request.url.raw_host.decode("ascii"), address):
+            response = await client.send(request, stream=True)
         try:
             status = response.status_code
             if status in _REDIRECTS:
@@ -261,24 +189,36 @@ async def _get(url: str, client: Client, policy: FetchPolicy, *,
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > limit:
                 raise TooLarge(f"Content-Length {declared} exceeds {limit} bytes")
-            inflater = _Inflater(response.headers.get("content-encoding", ""), limit)
-            body = bytearray()
-            raw = 0
-            async for chunk in response.aiter_raw():
-                raw += len(chunk)
-                if raw > limit:
-                    raise TooLarge(f"body exceeds {limit} bytes")
-                body += inflater.feed(chunk)
+            with (policy.budget.hold() if policy.budget else contextlib.nullcontext()) as hold:
+                body = await _read_body(response, limit, hold, deadline)
             if (not mime and types == HTML_TYPES
-                    and not bytes(body[:1024]).lstrip().startswith(b"<")):
+                    and not body[:1024].lstrip().startswith(b"<")):
                 raise NotHtml("no content type and the body does not look like HTML")
             return FetchedPage(
                 url=url, final_url=current, status=status, content_type=content_type,
-                body=bytes(body), etag=response.headers.get("etag"),
+                body=body, etag=response.headers.get("etag"),
                 last_modified=response.headers.get("last-modified"))
         finally:
             await response.aclose()
     raise TooManyRedirects(f"more than {policy.max_redirects} redirects")
+
+
+async def _read_body(response: httpx.Response, limit: int, hold: Hold | None,
+                     deadline: asyncio.Timeout) -> bytes:
+    """The decoded body, at most ``limit`` bytes before and after decompression; each chunk
+    is taken from the budget first (the deadline is paused while it waits)."""
+    inflater = _Inflater(response.headers.get("content-encoding", ""), limit)
+    body = bytearray()
+    raw = 0
+    async for chunk in response.aiter_raw():
+        raw += len(chunk)
+        if raw > limit:
+            raise TooLarge(f"body exceeds {limit} bytes")
+        data = inflater.feed(chunk)
+        if hold is not None and data:
+            await hold.take(len(data), deadline)
+        body += data
+    return bytes(body)
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -308,14 +248,10 @@ async def fetch_resource(url: str, client: Client, policy: FetchPolicy, *,
                          max_bytes: int | None = None) -> FetchedPage:
     """Fetch any resource under the same rules (robots.txt, feeds, sitemaps)."""
     try:
-        async with asyncio.timeout(policy.total_timeout):
-            return await _get(url, client, policy, types=types, accept=accept,
+        async with asyncio.timeout(policy.total_timeout) as deadline:
+            return await _get(url, client, policy, deadline, types=types, accept=accept,
                               headers=headers, max_bytes=max_bytes)
     except TimeoutError:
         raise FetchTimeout(f"no complete response within {policy.total_timeout:g}s") from None
-    except httpx.TimeoutException as exc:
-        raise FetchTimeout(f"{type(exc).__name__}: {exc}") from None
-    except httpx.InvalidURL as exc:
-        raise InvalidUrl(str(exc)) from None
-    except httpx.HTTPError as exc:
-        raise FetchError(f"{type(exc).__name__}: {exc}") from None
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        raise transport_error(exc) from None

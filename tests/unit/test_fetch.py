@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import socket
+import ssl
+import subprocess
 import time
 import tracemalloc
 from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
 
 from newswire.errors import (
     BlockedAddress,
+    BlockedPort,
+    FetchError,
     FetchTimeout,
     HttpStatus,
     NotHtml,
@@ -22,8 +29,9 @@ from newswire.errors import (
     TooManyRedirects,
 )
 from newswire.settings import IngestSettings
-from services.ingest.fetch import FetchPolicy, fetch, make_client
+from services.ingest.fetch import FetchPolicy, ShardedClient, fetch, make_client
 from services.ingest.guard import AddressGuard
+from services.ingest.resolver import Resolver
 
 PAGE = b"<html><body><p>Hello news</p></body></html>"
 BOMB = gzip.compress(b"\0" * (200 * 1024 * 1024), 9)  # 200 MB of zeros, ~200 KB on the wire
@@ -135,6 +143,11 @@ async def test_redirect_to_a_refused_address_is_refused(server: str) -> None:
         await _fetch(f"{server}/redirect?to=http://169.254.169.254/latest/meta-data/")
 
 
+async def test_redirect_to_a_port_outside_the_allow_list_is_refused(server: str) -> None:
+    with pytest.raises(BlockedPort):
+        await _fetch(f"{server}/redirect?to=http://93.184.216.34:25/")
+
+
 async def test_gzip_bomb_stops_at_the_cap_without_inflating(server: str) -> None:
     tracemalloc.start()
     try:
@@ -218,39 +231,73 @@ async def test_redirects_to_refused_forms_are_refused_before_connecting(server: 
         await runner.cleanup()
 
 
-@pytest.fixture
-async def tls_server(tmp_path) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
-    """The same site over HTTPS with a self-signed certificate for 127.0.0.1."""
-    import ssl
-    import subprocess
-
-    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+def _self_signed(directory: Path, name: str) -> tuple[Path, Path]:
+    """A key and a self-signed certificate valid for ``name`` only (openssl CLI: the
+    ``cryptography`` package is not installed)."""
+    san = f"IP:{name}" if name[0].isdigit() else f"DNS:{name}"
+    key, cert = directory / f"{name}.key.pem", directory / f"{name}.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-subj", f"/CN={name}", "-addext", f"subjectAltName={san}",
                     "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return key, cert
+
+
+async def _tls_site(key: Path, cert: Path) -> tuple[web.AppRunner, int]:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     runner = web.AppRunner(_app(), access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
-    await site.start()
+    await web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context).start()
+    return runner, runner.addresses[0][1]
+
+
+@pytest.fixture
+async def tls_server(tmp_path: Path) -> AsyncIterator[str]:
+    """The same site over HTTPS with a self-signed certificate for 127.0.0.1."""
+    runner, port = await _tls_site(*_self_signed(tmp_path, "127.0.0.1"))
     try:
-        yield f"https://127.0.0.1:{runner.addresses[0][1]}"
+        yield f"https://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+def _names(*names: str) -> Resolver:
+    """A resolver that answers 127.0.0.1 for ``names`` and nothing else."""
+    def lookup(host: str, port: int) -> list[tuple[Any, ...]]:
+        if host not in names:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+    return Resolver(lookup=lookup)
+
+
+@pytest.mark.parametrize("kind", ["sharded", "client"])
+async def test_a_second_name_on_the_same_address_is_verified_on_its_own_connection(
+        tmp_path: Path, kind: str) -> None:
+    """a.test and b.test both resolve to 127.0.0.1; the server's certificate is valid for
+    a.test only and is the one trusted root. Fetching a.test succeeds; b.test must then fail
+    verification, not reuse the connection verified for a.test."""
+    key, cert = _self_signed(tmp_path, "a.test")
+    runner, port = await _tls_site(key, cert)
+    trust = ssl.create_default_context(cafile=str(cert))
+    policy = _policy(guard=AddressGuard(["127.0.0.1/32"], resolver=_names("a.test", "b.test")))
+    client = (ShardedClient(IngestSettings(), shards=1, verify=trust) if kind == "sharded"
+              else make_client(IngestSettings(), verify=trust))
+    try:
+        async with client:
+            assert (await fetch(f"https://a.test:{port}/ok", client, policy)).body == PAGE
+            with pytest.raises(FetchError, match="CERTIFICATE_VERIFY_FAILED"):
+                await fetch(f"https://b.test:{port}/ok", client, policy)
+            assert (await fetch(f"https://a.test:{port}/ok", client, policy)).body == PAGE
     finally:
         await runner.cleanup()
 
 
 async def test_tls_is_verified_by_every_shard_of_the_ingest_client(tls_server: str) -> None:
-    import ssl
-
-    from newswire.errors import FetchError
-    from services.ingest.fetch import ShardedClient
-
     async with ShardedClient(IngestSettings(), shards=4) as client:
         contexts = {id(shard._pool._ssl_context) for shard in client.shards}
         assert len(contexts) == 1  # one context, built once, shared
         context = client.shards[0]._pool._ssl_context
-        assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+        assert context is not None and context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
         with pytest.raises(FetchError, match="CERTIFICATE_VERIFY_FAILED"):
             await fetch(f"{tls_server}/ok", client, _policy())
 
@@ -269,8 +316,6 @@ async def test_a_warm_fetch_looks_up_no_modules(server: str) -> None:
         def find_spec(self, name, path=None, target=None):  # type: ignore[no-untyped-def]
             self.names.append(name)
             return None  # let the real finders answer
-
-    from services.ingest.fetch import ShardedClient
 
     async with ShardedClient(IngestSettings()) as client:
         await fetch(f"{server}/ok", client, _policy())  # warm: first-use imports happen here
