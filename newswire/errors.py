@@ -16,6 +16,7 @@
         ├── RobotsDisallowed
         ├── FetchError            other transport error after the last retry
         ├── MalformedEvent        bytes on a topic that are not a valid event
+        ├── StoreRejected         the database refused the record (data or constraint error)
         ├── EmptyExtraction       no article text could be extracted from the page
         ├── NotAnArticle          the page is not an article (index, gallery, ...)
         └── ExtractionTimeout     the parser exceeded its time budget
@@ -43,6 +44,7 @@ __all__ = [
     "Retriable",
     "RobotsDisallowed",
     "ServerError",
+    "StoreRejected",
     "StoreUnavailable",
     "TooLarge",
     "TooManyRedirects",
@@ -125,6 +127,10 @@ class FetchError(Permanent):
 
 class MalformedEvent(Permanent):
     reason = "malformed_event"
+
+
+class StoreRejected(Permanent):
+    reason = "store_rejected"
 
 
 class EmptyExtraction(Permanent):

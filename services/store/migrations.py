@@ -10,6 +10,7 @@ Python (it runs inside the migration's transaction). Applied versions are record
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 __all__ = ["MIGRATIONS"]
@@ -20,6 +21,16 @@ Statement = str | dict[str, str] | Callable[[Any, Any], None]
 def _backfill_v2(store: Any, cur: Any) -> None:
     """Derive migration 2's columns and indexes for articles stored before it."""
     store.reindex_all(cur)
+
+
+def _backfill_v3(store: Any, cur: Any) -> None:
+    """Fill ``fetched_utc`` (the fetch time in a shape whose text order is time order)."""
+    from services.store.db import utc_timestamp
+
+    cur.execute("SELECT id, fetched_at FROM articles")
+    for article_id, fetched_at in cur.fetchall():
+        cur.execute(store._sql("UPDATE articles SET fetched_utc = ? WHERE id = ?"),  # noqa: SLF001
+                    (utc_timestamp(datetime.fromisoformat(fetched_at)), article_id))
 
 
 MIGRATIONS: list[tuple[int, str, list[Statement]]] = [
@@ -144,5 +155,10 @@ MIGRATIONS: list[tuple[int, str, list[Statement]]] = [
         )""",
         "CREATE INDEX stories_updated ON stories (updated_at, id)",
         _backfill_v2,
+    ]),
+    # Out-of-order fetches: an article is only replaced by a fetch that is not older.
+    (3, "articles.fetched_utc", [
+        "ALTER TABLE articles ADD COLUMN fetched_utc TEXT",
+        _backfill_v3,
     ]),
 ]
