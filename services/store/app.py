@@ -11,7 +11,7 @@ import httpx
 from aiohttp import web
 from faust.types import EventT
 
-from newswire.errors import Retriable
+from newswire.errors import Permanent, Retriable
 from newswire.events import ArticleEnriched, Failure, decode
 from newswire.kafka import wait_for_broker
 from newswire.logs import annotate
@@ -124,7 +124,12 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
     async def handle_article(event: EventT) -> None:
         article = decode(ArticleEnriched, event.message.value)
         annotate(article_id=article.article_id, url=article.url)
-        await asyncio.to_thread(store.upsert_article, article)
+        try:
+            await asyncio.to_thread(store.upsert_article, article)
+        except Permanent as exc:  # the Failure names the article's URL, not just an offset
+            exc.url = article.url  # type: ignore[attr-defined]
+            exc.submitted_url = article.submitted_url  # type: ignore[attr-defined]
+            raise
 
     async def handle_dlq(event: EventT) -> None:
         message = event.message
