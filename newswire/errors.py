@@ -20,6 +20,7 @@
         ├── RobotsDisallowed
         ├── FetchError            other transport error (TLS verification, unknown host, ...)
         ├── MalformedEvent        bytes on a topic that are not a valid event
+        ├── StoreRejected         the database refused the record (data or constraint error)
         ├── EmptyExtraction       no article text could be extracted from the page
         ├── NotAnArticle          the page is not an article (index, gallery, ...)
         ├── ExtractionTimeout     the parser exceeded its time budget
@@ -54,6 +55,7 @@ __all__ = [
     "Retriable",
     "RobotsDisallowed",
     "ServerError",
+    "StoreRejected",
     "StoreUnavailable",
     "TooLarge",
     "TooManyRedirects",
@@ -153,6 +155,10 @@ class FetchError(Permanent):
 
 class MalformedEvent(Permanent):
     reason = "malformed_event"
+
+
+class StoreRejected(Permanent):
+    reason = "store_rejected"
 
 
 class EmptyExtraction(Permanent):

@@ -156,8 +156,9 @@ class ExtractSettings(BaseModel):
 class StoreSettings(BaseModel):
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 9103
-    # sqlite:///path or postgresql://user@host/db; None = SQLite under the data dir.
-    url: str | None = None
+    # sqlite:///path or postgresql://user:password@host/db; None = SQLite under the data dir.
+    # A secret (it may carry the password): read it with get_secret_value where it is used.
+    url: SecretStr | None = None
     retry_seconds: float = 2.0
 
 
@@ -175,8 +176,9 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings)
 
     @property
-    def store_url(self) -> str:
-        return self.store.url or f"sqlite:///{(self.data_dir / 'newswire.db').resolve()}"
+    def store_url(self) -> SecretStr:
+        return self.store.url or SecretStr(
+            f"sqlite:///{(self.data_dir / 'newswire.db').resolve()}")
 
     def metrics_urls(self) -> dict[str, str]:
         """Where each service serves /metrics (used by `newswire status`)."""

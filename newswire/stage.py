@@ -110,6 +110,11 @@ class Stage:
     async def dead_letter(self, event: EventT, exc: NewswireError, url: str | None,
                           submitted_url: str | None = None) -> None:
         message = event.message
+        if Topics.is_dlq(message.topic):  # the end of the line: nobody reads <dlq>.dlq
+            self.metrics.events.labels(self.name, "failed", exc.reason).inc()
+            log.error("record from %s not dead-lettered again: %s: %s", message.topic,
+                      exc.reason, exc.detail[:300])
+            return
         failure = Failure(
             submitted_url=submitted_url or url or "", url=url, stage=self.name,  # type: ignore[arg-type]
             reason=exc.reason, detail=exc.detail[:2000], topic=message.topic,

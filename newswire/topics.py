@@ -55,6 +55,10 @@ class Topics:
     def dlq(topic: str) -> str:
         return f"{topic}.dlq"
 
+    @staticmethod
+    def is_dlq(topic: str) -> bool:
+        return topic.endswith(".dlq")
+
     def all(self) -> list[str]:
         names = [self.name(t) for t in ALL_STAGE_TOPICS]
         return (names + [self.dlq(t) for t in names]

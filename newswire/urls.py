@@ -15,7 +15,8 @@ from tld import get_fld
 
 from newswire.errors import InvalidUrl
 
-__all__ = ["article_id", "canonicalize", "domain_key", "same_site", "validate_url"]
+__all__ = ["article_id", "canonicalize", "control_character", "domain_key", "same_site",
+           "validate_url"]
 
 _TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "__hs", "_hs")
 _TRACKING_PARAMS = frozenset({
@@ -27,6 +28,12 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 MAX_URL_LENGTH = 4096
 
 
+def control_character(text: str) -> str | None:
+    """The first control character in ``text`` (NUL, ESC, DEL...), escaped; None if none."""
+    found = next((ch for ch in text if unicodedata.category(ch) == "Cc"), None)
+    return None if found is None else ascii(found)
+
+
 def validate_url(url: str) -> str:
     """Return the stripped URL or raise InvalidUrl with a message a person can act on."""
     url = url.strip()
@@ -34,6 +41,9 @@ def validate_url(url: str) -> str:
         raise InvalidUrl("empty URL")
     if len(url) > MAX_URL_LENGTH:
         raise InvalidUrl(f"URL longer than {MAX_URL_LENGTH} characters")
+    control = control_character(url)
+    if control is not None:  # NUL, escapes, DEL...: never part of a URL, unsafe to store
+        raise InvalidUrl(f"URL contains a control character ({control})")
     if any(ch.isspace() for ch in url):
         raise InvalidUrl(f"URL contains whitespace: {url!r}")
     if any(unicodedata.category(ch) == "Cc" for ch in url):

@@ -99,7 +99,7 @@ class StoreSnapshot:
 
 
 def _db_path(settings: Settings) -> str:
-    url = settings.store_url
+    url = settings.store_url.get_secret_value()
     if not url.startswith("sqlite:"):
         raise ValueError("the checker reads the SQLite store directly")
     return url.removeprefix("sqlite:///") if url.startswith("sqlite:///") \

@@ -4,6 +4,7 @@ stories, stats, URL submission, and its OpenAPI document (openapi.py) with a doc
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
@@ -27,6 +28,7 @@ from services.store.text import InvalidCursor, decode_cursor, encode_cursor, tok
 __all__ = ["MAX_BODY_BYTES", "OPENAPI", "BadRequest", "api_app", "api_routes",
            "errors_middleware"]
 
+log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1024 * 1024
 
 _DOCS_PAGE = Path(__file__).with_name("docs.html")
@@ -119,11 +121,10 @@ def _since(request: web.Request) -> str | None:
     if raw is None:
         return None
     try:
-        moment = datetime.fromisoformat(raw.strip())
-    except ValueError:
-        raise BadRequest("since must be an ISO 8601 date or date-time, "
-                         "e.g. 2026-05-01 or 2026-05-01T12:00:00Z") from None
-    return utc_timestamp(moment)
+        return utc_timestamp(datetime.fromisoformat(raw.strip()))
+    except (ValueError, OverflowError):  # OverflowError: out of range once moved to UTC
+        raise BadRequest("since must be an ISO 8601 date or date-time between years 1 and "
+                         "9999, e.g. 2026-05-01 or 2026-05-01T12:00:00Z") from None
 
 
 def _min_confidence(request: web.Request) -> float | None:
@@ -164,8 +165,9 @@ async def errors_middleware(request: web.Request, handler: Any) -> web.StreamRes
         return await handler(request)
     except BadRequest as exc:
         return _error(400, str(exc))
-    except StoreUnavailable as exc:
-        return _error(503, f"database unavailable: {exc.detail}")
+    except StoreUnavailable as exc:  # the driver's words (host, user...) stay in the log
+        log.warning("%s %s: database unavailable: %s", request.method, request.path, exc.detail)
+        return _error(503, "database unavailable")
 
 
 def api_routes(store: Store, submitter: Submitter | None = None) -> list[web.RouteDef]:

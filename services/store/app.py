@@ -11,17 +11,20 @@ import httpx
 from aiohttp import web
 from faust.types import EventT
 
+from newswire.errors import Permanent, Retriable
 from newswire.events import ArticleEnriched, Failure, decode
 from newswire.kafka import wait_for_broker
 from newswire.logs import annotate
 from newswire.service import ServiceRuntime
 from newswire.settings import Settings
 from newswire.submit import Submitter
-from newswire.web import health_routes, start_site
+from newswire.topics import Topics
+from newswire.web import ReadyCheck, health_routes, start_site
 from services.store.api import api_app
 from services.store.db import Store
 
-__all__ = ["create_runtime", "failure_from_record", "main"]
+__all__ = ["create_runtime", "failure_from_record", "main", "pipeline_readiness",
+           "record_dlq_record"]
 
 log = logging.getLogger(__name__)
 _STAGES = ("submit", "ingest", "extract", "claims", "store")
@@ -44,6 +47,8 @@ def failure_from_record(topic: str, partition: int, offset: int,
         origin_offset = int(_header(headers, "__connect.errors.offset") or offset)
     except ValueError:
         origin_partition, origin_offset = partition, offset
+    if not (0 <= origin_partition < 2**31 and 0 <= origin_offset < 2**63):  # Kafka's ranges
+        origin_partition, origin_offset = partition, offset
     return Failure(
         submitted_url=_header(headers, "newswire.submitted_url") or "",
         url=_header(headers, "newswire.url") or None,
@@ -53,30 +58,35 @@ def failure_from_record(topic: str, partition: int, offset: int,
         topic=origin_topic, partition=origin_partition, offset=origin_offset)
 
 
-def create_runtime(settings: Settings) -> ServiceRuntime:
-    cfg = settings.store
-    rt = ServiceRuntime("store", settings, cfg.metrics_host, cfg.metrics_port)
-    store = Store(settings.store_url)
-    rt.stage.retry_max_seconds = max(cfg.retry_seconds * 4, 2.0)
+def record_dlq_record(store: Store, topic: str, partition: int, offset: int,
+                      headers: Mapping[str, bytes]) -> None:
+    """Record the failure a DLQ record stands for. A DLQ is the end of the line: a record
+    that cannot be stored is never dead-lettered again (nobody reads ``<topic>.dlq.dlq``); it
+    leaves a minimal row keyed by its own coordinates, or failing that a log line, and is
+    acked. A database outage (Retriable) still propagates, to be retried."""
+    try:
+        store.record_failure(failure_from_record(topic, partition, offset, headers))
+        return
+    except Retriable:
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever it is, this record ends here
+        why = f"{type(exc).__name__}: {exc}"[:500]
+    log.error("DLQ record %s[%d]@%d could not be stored (%s); recording a minimal row",
+              topic, partition, offset, why)
+    try:
+        store.record_failure(Failure(
+            submitted_url="", url=None, stage="store", reason="unrecordable_dlq_record",
+            detail=why, topic=topic, partition=partition, offset=offset))
+    except Retriable:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        log.error("DLQ record %s[%d]@%d not recorded: %s: %s; acked", topic, partition,
+                  offset, type(exc).__name__, exc)
 
-    async def handle_article(event: EventT) -> None:
-        article = decode(ArticleEnriched, event.message.value)
-        annotate(article_id=article.article_id, url=article.url)
-        await asyncio.to_thread(store.upsert_article, article)
 
-    async def handle_dlq(event: EventT) -> None:
-        message = event.message
-        headers = {k: v for k, v in (message.headers or [])}
-        failure = failure_from_record(message.topic, message.partition, message.offset, headers)
-        await asyncio.to_thread(store.record_failure, failure)
-
-    rt.stage.agent(rt.topics.article_enriched, handle_article, concurrency=1)
-    for topic in rt.topics.all():
-        if topic.endswith(".dlq"):
-            rt.stage.agent(topic, handle_dlq, concurrency=1)
-
-    # POST /urls publishes like `newswire submit`; refused addresses are reported up front.
-    submitter = Submitter(settings, screen_addresses=True)
+def pipeline_readiness(settings: Settings, own_ready: ReadyCheck) -> ReadyCheck:
+    """The API's /readyz: the broker answers and every stage is ready. Each check reports
+    only a generic status (no broker address, no driver message)."""
     broker_seen = {"at": 0.0}
 
     async def pipeline_ready() -> tuple[bool, dict[str, object]]:
@@ -86,10 +96,10 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
             try:
                 await wait_for_broker(settings.kafka, timeout=3)
                 broker_seen["at"] = now
-            except TimeoutError as exc:
-                return False, {"broker": f"unreachable: {exc}"}
+            except TimeoutError:  # its message names the brokers: not for this endpoint
+                return False, {"broker": "unreachable"}
         detail["broker"] = "reachable"
-        own_ok, own = await rt.ready()
+        own_ok, _ = await own_ready()
         stages: dict[str, object] = {"store": own_ok}
         async with httpx.AsyncClient(timeout=2, trust_env=False) as client:
             for name, url in settings.metrics_urls().items():
@@ -103,8 +113,41 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
         detail["stages"] = stages
         return all(bool(v) for v in stages.values()), detail
 
+    return pipeline_ready
+
+
+def create_runtime(settings: Settings) -> ServiceRuntime:
+    cfg = settings.store
+    rt = ServiceRuntime("store", settings, cfg.metrics_host, cfg.metrics_port)
+    store = Store(settings.store_url)
+    rt.stage.retry_max_seconds = max(cfg.retry_seconds * 4, 2.0)
+
+    async def handle_article(event: EventT) -> None:
+        article = decode(ArticleEnriched, event.message.value)
+        annotate(article_id=article.article_id, url=article.url)
+        try:
+            await asyncio.to_thread(store.upsert_article, article)
+        except Permanent as exc:  # the Failure names the article's URL, not just an offset
+            exc.url = article.url  # type: ignore[attr-defined]
+            exc.submitted_url = article.submitted_url  # type: ignore[attr-defined]
+            raise
+
+    async def handle_dlq(event: EventT) -> None:
+        message = event.message
+        headers = {k: v for k, v in (message.headers or [])}
+        await asyncio.to_thread(record_dlq_record, store, message.topic, message.partition,
+                                message.offset, headers)
+
+    rt.stage.agent(rt.topics.article_enriched, handle_article, concurrency=1)
+    for topic in rt.topics.all():
+        if Topics.is_dlq(topic):
+            rt.stage.agent(topic, handle_dlq, concurrency=1)
+
+    # POST /urls publishes like `newswire submit`; refused addresses are reported up front.
+    submitter = Submitter(settings, screen_addresses=True)
     # The query API, on its own port, with the same health endpoints.
-    api = api_app(store, submitter, health_routes(rt.registry, pipeline_ready))
+    api = api_app(store, submitter,
+                  health_routes(rt.registry, pipeline_readiness(settings, rt.ready)))
     api_runner: dict[str, web.AppRunner] = {}
 
     async def start_api() -> None:

@@ -3,7 +3,9 @@
 Synchronous on purpose (one connection, one lock); the service calls it from a thread.
 SQL is written once with ``?`` placeholders; for PostgreSQL they become ``%s``.
 Driver errors that mean "the database is not there right now" become StoreUnavailable, which
-the stage adapter retries without acking, so an outage pauses consumption and loses nothing.
+the stage adapter retries without acking, so an outage pauses consumption and loses nothing;
+every other driver error becomes StoreRejected (see ``driver_errors``). The URL is a secret:
+read only to connect, never put in a message.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from pydantic import SecretStr
 
-from newswire.errors import StoreUnavailable
+from newswire.errors import InvalidUrl, StoreUnavailable
 from newswire.events import ArticleEnriched, Failure
-from newswire.urls import canonicalize, domain_key
+from newswire.urls import canonicalize, control_character, domain_key
+from services.store.driver_errors import convert, redact
 from services.store.migrations import MIGRATIONS
 from services.store.text import (
     DUPLICATE_JACCARD,
@@ -72,22 +76,39 @@ def utc_timestamp(moment: datetime) -> str:
     """A UTC timestamp with a fixed shape, so text order is time order (for keysets)."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    moment = moment.astimezone(UTC)
+    return f"{moment.year:04d}{moment:-%m-%dT%H:%M:%S.%f}Z"  # %Y is not padded below 1000
+
+
+def _without_nul(value: Any) -> Any:
+    """``value`` with NUL replaced by U+FFFD in every string: PostgreSQL text cannot hold NUL,
+    and both databases must store the same thing."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_without_nul(v) for v in value)
+    return value
 
 
 class Store:
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.dialect = "postgresql" if url.startswith(("postgresql://", "postgres://")) \
-            else "sqlite"
+    def __init__(self, url: str | SecretStr) -> None:
+        self._url = url if isinstance(url, SecretStr) else SecretStr(url)
+        self.dialect = "postgresql" if self._url.get_secret_value().startswith(
+            ("postgresql://", "postgres://")) else "sqlite"
         self._lock = threading.Lock()
         self._conn: Any = None
 
+    def __repr__(self) -> str:
+        return f"Store(dialect={self.dialect!r})"
+
     # -- connection -------------------------------------------------------------------------
     def _connect(self) -> Any:
+        url = self._url.get_secret_value()
         if self.dialect == "sqlite":
-            path = self.url.removeprefix("sqlite:///") if self.url.startswith("sqlite:///") \
-                else self.url.removeprefix("sqlite://")
+            path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") \
+                else url.removeprefix("sqlite://")
             if path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None,
@@ -98,19 +119,33 @@ class Store:
             return conn
         import psycopg
 
-        return psycopg.connect(self.url, autocommit=True, connect_timeout=5)
+        return psycopg.connect(url, autocommit=True, connect_timeout=5)
 
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.dialect == "postgresql" else sql
 
+    def _open_locked(self) -> None:
+        """Connect and migrate. Any failure to connect (a malformed URL included) is an
+        outage: retried, its message redacted."""
+        try:
+            self._conn = self._connect()
+        except Exception as exc:
+            raise StoreUnavailable(redact(f"cannot connect: {type(exc).__name__}: {exc}",
+                                          self._url.get_secret_value())) from None
+        try:
+            self._migrate_locked()
+        except BaseException:
+            self._drop_connection()  # migrate again on the next connection
+            raise
+
     @contextmanager
     def _cursor(self, transaction: bool = False) -> Iterator[Any]:
-        """A cursor under the lock; driver outages become StoreUnavailable (and reconnect)."""
+        """A cursor under the lock; driver outages become StoreUnavailable (and reconnect),
+        other driver errors StoreRejected."""
         with self._lock:
             try:
                 if self._conn is None:
-                    self._conn = self._connect()
-                    self._migrate_locked()
+                    self._open_locked()
                 cur = self._conn.cursor()
                 if transaction:
                     self._begin(cur, _WRITE_LOCK)
@@ -128,18 +163,19 @@ class Store:
                 finally:
                     cur.close()
             except Exception as exc:
-                if self._is_outage(exc):
+                if not self._is_driver_error(exc):
+                    raise
+                converted = convert(exc, self._url.get_secret_value())
+                if isinstance(converted, StoreUnavailable):
                     self._drop_connection()
-                    raise StoreUnavailable(f"{type(exc).__name__}: {exc}") from None
-                raise
+                raise converted from None
 
-    def _is_outage(self, exc: Exception) -> bool:
+    def _is_driver_error(self, exc: Exception) -> bool:
         if self.dialect == "sqlite":
-            return isinstance(exc, sqlite3.OperationalError) and (
-                "locked" in str(exc) or "unable to open" in str(exc) or "disk" in str(exc))
+            return isinstance(exc, sqlite3.Error)
         import psycopg
 
-        return isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError)
+        return isinstance(exc, psycopg.Error)
 
     def _drop_connection(self) -> None:
         if self._conn is not None:
@@ -207,7 +243,16 @@ class Store:
 
         A new version also re-derives everything computed from the content, in the same
         transaction: the search index, the claims' speakers and fingerprints, the near-duplicate
-        check, corroboration links and the article's story (see ``_derive``)."""
+        check, corroboration links and the article's story (see ``_derive``).
+
+        A fetch older than the stored one (concurrent extract agents finish out of order)
+        replaces nothing: the upsert's own WHERE keeps the newer content. A URL with a control
+        character is an InvalidUrl; NUL elsewhere is stored as U+FFFD."""
+        for url in (article.url, article.canonical_url):
+            if control_character(url) is not None:
+                raise InvalidUrl(f"URL contains a control character "
+                                 f"({control_character(url)})")
+        article = ArticleEnriched.model_validate(_without_nul(dict(article)))
         with self._cursor(transaction=True) as cur:
             cur.execute(self._sql("SELECT content_hash, version FROM articles WHERE id = ?"),
                         (article.article_id,))
@@ -216,25 +261,32 @@ class Store:
                 self._link_urls(cur, article)
                 return False
             cur.execute(self._sql(
-                "INSERT INTO article_versions VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (article_id, content_hash) DO NOTHING"),
-                (article.article_id, article.content_hash, (row[1] + 1) if row else 1,
-                 article.fetched_at.isoformat()))
-            cur.execute(self._sql("SELECT COUNT(*) FROM article_versions WHERE article_id = ?"),
-                        (article.article_id,))
-            version = int(cur.fetchone()[0])
+                "SELECT COUNT(*), COUNT(CASE WHEN content_hash = ? THEN 1 END) "
+                "FROM article_versions WHERE article_id = ?"),
+                (article.content_hash, article.article_id))
+            known, seen = cur.fetchone()
+            version = int(known) + (0 if seen else 1)
             values = (
                 article.article_id, article.url, article.canonical_url, article.final_url,
                 article.submitted_url, article.title, article.text, article.author,
                 article.published, article.language, article.site,
                 article.fetched_at.isoformat(), article.content_hash, version,
                 orjson.dumps(article.metadata).decode(), int(article.claims_partial), _now(),
-                domain_key(article.canonical_url))
-            names = [c.strip() for c in _ARTICLE_COLUMNS.split(",")]
+                domain_key(article.canonical_url), utc_timestamp(article.fetched_at))
+            names = [*(c.strip() for c in _ARTICLE_COLUMNS.split(",")), "fetched_utc"]
             updates = ", ".join(f"{c} = excluded.{c}" for c in names[1:])
             cur.execute(self._sql(
-                f"INSERT INTO articles ({_ARTICLE_COLUMNS}) VALUES ({', '.join('?' * len(names))}) "
-                f"ON CONFLICT (id) DO UPDATE SET {updates}"), values)
+                f"INSERT INTO articles ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+                f"ON CONFLICT (id) DO UPDATE SET {updates} WHERE articles.fetched_utc IS NULL "
+                f"OR articles.fetched_utc <= excluded.fetched_utc"), values)
+            if cur.rowcount == 0:  # an older fetch: the stored content stays
+                self._link_urls(cur, article)
+                return False
+            cur.execute(self._sql(
+                "INSERT INTO article_versions VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (article_id, content_hash) DO NOTHING"),
+                (article.article_id, article.content_hash, (row[1] + 1) if row else 1,
+                 article.fetched_at.isoformat()))
             self._write_claims(cur, article.article_id, article.claims,
                                utc_timestamp(article.fetched_at))
             self._derive(cur, article.article_id)
@@ -497,9 +549,9 @@ class Store:
                 "reason = excluded.reason, detail = excluded.detail, topic = excluded.topic, "
                 "partition_no = excluded.partition_no, offset_no = excluded.offset_no, "
                 "failed_at = excluded.failed_at"),
-                (key, failure.url, failure.submitted_url, failure.stage, failure.reason,
-                 failure.detail, failure.topic, failure.partition, failure.offset,
-                 failure.occurred_at.isoformat()))
+                _without_nul((key, failure.url, failure.submitted_url, failure.stage,
+                              failure.reason, failure.detail, failure.topic, failure.partition,
+                              failure.offset, failure.occurred_at.isoformat())))
 
     # -- reads ------------------------------------------------------------------------------
     def article(self, article_id: str) -> dict[str, Any] | None:

@@ -10,6 +10,7 @@ Python (it runs inside the migration's transaction). Applied versions are record
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 __all__ = ["MIGRATIONS"]
@@ -18,14 +19,24 @@ Statement = str | dict[str, str] | Callable[[Any, Any], None]
 
 
 def _derived_by_a_later_migration(store: Any, cur: Any) -> None:
-    """Migration 2's backfill used to re-derive everything here; migration 3 does it now (the
-    re-derivation reads migration 3's columns), so a database that is older gets it there."""
+    """Migration 2's backfill used to re-derive everything here; migration 4 does it now (the
+    re-derivation reads migration 4's columns), so a database that is older gets it there."""
 
 
 def _reindex(store: Any, cur: Any) -> None:
     """Re-derive the claims' columns and the derived tables for articles stored before a
-    migration that changed them (migrations 2 and 3)."""
+    migration that changed them (migrations 2 and 4)."""
     store.reindex_all(cur)
+
+
+def _backfill_fetched_utc(store: Any, cur: Any) -> None:
+    """Fill ``fetched_utc`` (the fetch time in a shape whose text order is time order)."""
+    from services.store.db import utc_timestamp
+
+    cur.execute("SELECT id, fetched_at FROM articles")
+    for article_id, fetched_at in cur.fetchall():
+        cur.execute(store._sql("UPDATE articles SET fetched_utc = ? WHERE id = ?"),  # noqa: SLF001
+                    (utc_timestamp(datetime.fromisoformat(fetched_at)), article_id))
 
 
 MIGRATIONS: list[tuple[int, str, list[Statement]]] = [
@@ -151,7 +162,12 @@ MIGRATIONS: list[tuple[int, str, list[Statement]]] = [
         "CREATE INDEX stories_updated ON stories (updated_at, id)",
         _derived_by_a_later_migration,
     ]),
-    (3, "claim confidence, quoted-words and paraphrase fingerprints, how a link matched", [
+    # Out-of-order fetches: an article is only replaced by a fetch that is not older.
+    (3, "articles.fetched_utc", [
+        "ALTER TABLE articles ADD COLUMN fetched_utc TEXT",
+        _backfill_fetched_utc,
+    ]),
+    (4, "claim confidence, quoted-words and paraphrase fingerprints, how a link matched", [
         "ALTER TABLE claims ADD COLUMN confidence REAL",
         # content-word fingerprint size (its hashes share quote_shingles with the 3-grams)
         "ALTER TABLE claims ADD COLUMN n_words INTEGER NOT NULL DEFAULT 0",

@@ -107,7 +107,7 @@ def test_full_chaos_1000_urls_every_service_killed_three_times(
 
 
 def _rows(pipe: Pipeline) -> int:
-    path = pipe.settings.store_url.removeprefix("sqlite:///")
+    path = pipe.settings.store_url.get_secret_value().removeprefix("sqlite:///")
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as conn:
             n = int(conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])

@@ -203,3 +203,59 @@ def test_database_outage_pauses_the_store_and_it_catches_up(
     failures = _get(pipe, "/failures", limit="1000")["failures"]
     assert not [f for f in failures if f["url"] in {canonicalize(u) for u in urls}]
 
+
+
+
+def test_control_characters_in_raw_events_end_as_failures_with_a_reason(
+        pg_pipeline: Pipeline, news_site: str) -> None:
+    """Raw events that skipped `newswire submit`: a NUL in a submitted URL and in an enriched
+    article's URL become invalid_url failures, a NUL in an article's text is stored as
+    U+FFFD; nothing is an internal_error and nothing is written to a DLQ of a DLQ."""
+    from aiokafka import AIOKafkaProducer
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    from newswire.events import UrlSubmitted, encode
+    from tests.store.fixtures import article
+
+    pipe = pg_pipeline
+    ns = pipe.settings.kafka.namespace
+    bad_submit = f"{news_site}/news/nul\x00b"
+    bad_article = article("https://nul.example/a\x00b", "Body.")
+    nul_text = article("https://nul.example/text", "Body with a \x00 in it.")
+    records = [
+        (f"{ns}news.url.submitted",
+         encode(UrlSubmitted(submitted_url=bad_submit, url=bad_submit))),
+        (f"{ns}news.article.enriched", encode(bad_article)),
+        (f"{ns}news.article.enriched", encode(nul_text)),
+    ]
+
+    async def produce() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=pipe.settings.kafka.servers, acks="all")
+        await producer.start()
+        try:
+            for topic, value in records:
+                await producer.send_and_wait(topic, value=value, key=b"nul")
+        finally:
+            await producer.stop()
+
+    async def topics() -> list[str]:
+        admin = AIOKafkaAdminClient(bootstrap_servers=pipe.settings.kafka.servers)
+        await admin.start()
+        try:
+            return list(await admin.list_topics())
+        finally:
+            await admin.close()
+
+    asyncio.run(produce())
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        failures = _get(pipe, "/failures", limit="1000")["failures"]
+        reasons = sorted(f["reason"] for f in failures if "nul" in (f["url"] or ""))
+        stored = httpx.get(f"{pipe.api}/articles/{nul_text.article_id}", timeout=10)
+        if len(reasons) >= 2 and stored.status_code == 200:
+            break
+        time.sleep(0.5)
+    assert reasons == ["invalid_url", "invalid_url"], failures
+    assert stored.json()["text"] == "Body with a \ufffd in it."
+    assert not [f for f in failures if f["reason"] == "internal_error"], failures
+    assert not [t for t in asyncio.run(topics()) if t.startswith(ns) and t.endswith(".dlq.dlq")]

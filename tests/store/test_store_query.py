@@ -3,7 +3,7 @@ the store core on both SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
@@ -291,6 +291,10 @@ def test_migration_2_backfills_articles_stored_before_it(backend: str, tmp_path:
             assert claims[0]["speaker_name"] == "Anna Berg"
             assert len(claims[0]["corroborated_by"]) == 1
             assert new.stories(2, None, 5)[0]["article_count"] == 2
+            # migration 3 backfilled the fetch order: an older fetch replaces nothing
+            stale = a.model_copy(update={"text": "Stale.", "content_hash": "stale",
+                                         "fetched_at": a.fetched_at - timedelta(days=1)})
+            assert new.upsert_article(stale) is False  # type: ignore[attr-defined]
         finally:
             new.close()
     finally:

@@ -6,7 +6,9 @@ import pytest
 
 from newswire.errors import InvalidUrl, MalformedEvent
 from newswire.events import PageFetched, UrlSubmitted, cloudevent_headers, decode, encode
-from newswire.urls import article_id, canonicalize, domain_key, same_site
+from newswire.settings import Settings
+from newswire.submit import submit_urls
+from newswire.urls import article_id, canonicalize, domain_key, same_site, validate_url
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -29,6 +31,26 @@ def test_invalid_urls_are_refused_with_a_reason(bad: str) -> None:
     with pytest.raises(InvalidUrl) as info:
         canonicalize(bad)
     assert info.value.detail
+
+
+@pytest.mark.parametrize("bad", ["http://exa\x00mple.com/", "http://example.com/a\x00b",
+                                 "http://example.com/?q=\x01", "http://example.com/\x7f",
+                                 "http://example.com/\x1b[31m", "http://example.com/a\x85b"])
+def test_control_characters_are_refused_as_invalid_url(bad: str) -> None:
+    for check in (canonicalize, validate_url):
+        with pytest.raises(InvalidUrl) as info:
+            check(bad)
+        assert info.value.reason == "invalid_url" and "control character" in info.value.detail
+        assert "\x00" not in info.value.detail  # the message itself is printable
+
+
+async def test_submit_rejects_control_characters_before_publishing() -> None:
+    # every URL is refused, so nothing is published and no broker is needed
+    result = await submit_urls(Settings(), ["http://example.com/a\x00b",
+                                            "http://example.com/\x07"])
+    assert result.submitted == [] and len(result.rejected) == 2
+    assert all(r.reason == "invalid_url" and "control character" in r.detail
+               for r in result.rejected)
 
 
 def test_article_id_is_stable_and_depends_on_canonical_form() -> None:
