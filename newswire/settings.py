@@ -6,12 +6,13 @@ levels, e.g. ``NEWSWIRE_KAFKA__BOOTSTRAP_SERVERS`` or ``NEWSWIRE_INGEST__PER_DOM
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from newswire.cpus import usable_cpus
 
 __all__ = ["ApiSettings", "ExtractSettings", "IngestSettings", "KafkaSettings", "Settings",
            "StoreSettings"]
@@ -104,7 +105,7 @@ class IngestSettings(BaseModel):
 class ExtractSettings(BaseModel):
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 9102
-    # Parser processes; 0 = one per CPU core.
+    # Parser processes; 0 = one per CPU this container may use (cgroup quota, affinity).
     workers: int = 0
     budget_seconds: float = 20.0
     claims_budget_seconds: float = 10.0
@@ -114,7 +115,7 @@ class ExtractSettings(BaseModel):
 
     @property
     def worker_count(self) -> int:
-        return self.workers or (os.cpu_count() or 1)
+        return self.workers or usable_cpus()
 
 
 class StoreSettings(BaseModel):
