@@ -94,6 +94,11 @@ class IngestSettings(BaseModel):
     retry_max_seconds: float = 600.0
     # Dedup: an in-flight claim older than this is considered abandoned.
     inflight_ttl: float = 900.0
+    # Dedup memory per worker (only the partitions it owns): a URL's state is forgotten after
+    # this long, and past this many URLs the oldest go first (~650 bytes each). A forgotten
+    # URL is simply fetched again if submitted again.
+    seen_ttl_seconds: float = 7 * 86400.0
+    seen_max_entries: int = 250_000
     # Feeds and sitemaps polled by the ingest service (URLs, or a file with one per line).
     feeds: Annotated[list[str], NoDecode] = Field(default_factory=list)
     feeds_file: Path | None = None

@@ -6,7 +6,9 @@ How a URL moves through one worker:
    ``max_pending`` unfinished ones) and acks each when it is finished, so Faust commits an
    offset only when every record before it is done (at-least-once) while hundreds of fetches
    are in flight; it owns retry, DLQ, tracing and metrics for both agents below.
-2. Dedup (``seen.py``): a URL stored or in flight is skipped unless the event says refresh.
+2. Dedup (``seen.py``, ``seen_topic.py``): a URL stored or in flight is skipped unless the
+   event says refresh. A worker holds the dedup state of its own partitions only, bounded by
+   ``seen_ttl_seconds`` and ``seen_max_entries``.
 3. Politeness (``scheduler.py``, ``robots.py``): the domain's queue waits for its next start
    slot and for robots.txt without holding a global fetch slot.
 4. A retriable failure (timeout, 5xx, 429, robots.txt unavailable) goes to news.url.retry
@@ -40,6 +42,7 @@ from services.ingest.metrics import IngestMetrics
 from services.ingest.robots import RobotsCache, origin_of
 from services.ingest.scheduler import DomainScheduler
 from services.ingest.seen import SeenEntry, SeenTable
+from services.ingest.seen_topic import SeenTopic
 
 __all__ = ["NOT_BEFORE_HEADER", "create_runtime", "main"]
 
@@ -97,11 +100,19 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
     metrics.in_flight.set_function(lambda: scheduler.in_flight)
     metrics.queued.set_function(lambda: scheduler.queued)
 
-    async def write_seen(url: str, value: bytes) -> None:
-        fut = await rt.stage.topic(rt.topics.url_seen).send(key=url.encode(), value=value)
+    async def write_seen(url: str, value: bytes, partition: int) -> None:
+        fut = await rt.stage.topic(rt.topics.url_seen).send(
+            key=url.encode(), value=value, partition=partition)
         await fut
 
-    seen = SeenTable(write_seen, inflight_ttl=cfg.inflight_ttl, failed_ttl=cfg.inflight_ttl)
+    seen = SeenTable(write_seen, inflight_ttl=cfg.inflight_ttl, failed_ttl=cfg.inflight_ttl,
+                     ttl=cfg.seen_ttl_seconds, max_entries=cfg.seen_max_entries)
+    seen_topic = SeenTopic(seen, rt.topics.url_seen)
+
+    @rt.app.on_partitions_assigned.connect
+    async def follow_assignment(_: Any, assigned: set[Any], **__: Any) -> None:
+        seen_topic.own(tp.partition for tp in assigned if tp.topic == rt.topics.url_submitted)
+
     background: list[asyncio.Task[None]] = []
 
     async def start() -> None:
@@ -109,7 +120,7 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
         await _compact(settings, rt.topics.url_seen)
         consumer = make_consumer(settings.kafka, group_id=None, enable_auto_commit=False,
                                  auto_offset_reset="earliest")
-        await seen.start(consumer, rt.topics.url_seen)
+        await seen_topic.start(consumer)
         from services.ingest.poller import configured_feeds
 
         feeds = configured_feeds(cfg)
@@ -119,7 +130,7 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
     async def stop() -> None:
         for task in background:
             task.cancel()
-        await seen.stop()
+        await seen_topic.stop()
         if client is not None:
             await client.aclose()
 
@@ -174,14 +185,14 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
 
     async def handle(event: EventT) -> None:
         submitted = decode(UrlSubmitted, event.message.value)
-        await seen.ready.wait()
+        await seen_topic.ready(event.message.partition)
+        part = seen_topic.partition_for(event.message.partition)
         url = submitted.url
-        if seen.claim(url, submitted.event_id, refresh=submitted.refresh) == "duplicate":
+        if seen.claim(url, submitted.event_id, part, refresh=submitted.refresh) == "duplicate":
             metrics.skipped.labels("duplicate").inc()
             return
-        claim = seen.get(url)
-        assert claim is not None
-        await seen.record(url, claim)
+        claim = seen.get(url, part) or SeenEntry("inflight", time.time(), submitted.event_id)
+        await seen.record(url, claim, part)
         conditional: dict[str, str] = {}
         if submitted.refresh and claim.etag:
             conditional["If-None-Match"] = claim.etag
@@ -205,13 +216,13 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
                 metrics.retries.labels(exc.reason).inc()
                 return
             metrics.fetches.labels("failed", exc.reason).inc()
-            await seen.record(url, failed())
+            await seen.record(url, failed(), part)
             final = Permanent(f"{exc.detail} (after {submitted.attempt + 1} attempts)")
             final.reason = exc.reason
             raise _tag(final, submitted) from None
         except Permanent as exc:
             metrics.fetches.labels("failed", exc.reason).inc()
-            await seen.record(url, failed())
+            await seen.record(url, failed(), part)
             raise _tag(exc, submitted) from None
         body_hash = hashlib.sha256(page.body).hexdigest() if page.status != 304 else None
         done = SeenEntry("done", time.time(), submitted.event_id,
@@ -220,7 +231,7 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
         if page.status == 304 or (claim.body_hash and body_hash == claim.body_hash):
             metrics.fetches.labels("ok", "not_modified").inc()
             metrics.skipped.labels("unchanged").inc()
-            await seen.record(url, done)
+            await seen.record(url, done, part)
             return
         metrics.fetches.labels("ok", "none").inc()
         fetched = PageFetched.with_html(
@@ -228,7 +239,7 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
             final_url=page.final_url, status=page.status, content_type=page.content_type,
             fetched_at=page.fetched_at, etag=page.etag, last_modified=page.last_modified)
         await rt.stage.publish(rt.topics.page_fetched, article_id(url), fetched)
-        await seen.record(url, done)
+        await seen.record(url, done, part)
 
     def retry_hold(event: EventT) -> float:
         not_before = _not_before(_headers(event.message).get(NOT_BEFORE_HEADER))
