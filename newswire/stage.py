@@ -5,8 +5,9 @@ acknowledgement, then let Faust ack the record. Faust marks an event done even w
 raises, so nothing may escape the loop: a Permanent error (or any unexpected exception) becomes
 a DLQ record carrying Kafka-Connect-style error headers, and the DLQ write is itself awaited
 before the record is acked. A Retriable error retries the same record with backoff (the
-record waits, and its partition's commits with it; nothing is acked or dropped). Offsets are committed by Faust only for acked
-records, so delivery is at-least-once and every write downstream must be idempotent.
+record waits, and its partition's commits with it; nothing is acked or dropped). Offsets are
+committed by Faust only for acked records, so delivery is at-least-once and every write
+downstream must be idempotent.
 """
 
 from __future__ import annotations
@@ -156,14 +157,18 @@ class Stage:
 
         async def run(stream: faust.StreamT) -> None:
             manual = stream.noack()
-            events = manual.events().__aiter__()
+            events = aiter(manual.events())
             try:
                 while True:
                     await slots.acquire()  # take a record only when a slot is free
                     try:
-                        event = await events.__anext__()
+                        event = await anext(events)
                     except StopAsyncIteration:
+                        slots.release()
                         return
+                    except BaseException:  # cancelled while waiting for a record
+                        slots.release()
+                        raise
                     if pending is not None:
                         pending.inc()
                     task = asyncio.create_task(one(manual, event))

@@ -14,8 +14,8 @@ How a URL moves through one worker:
 4. A retriable failure (timeout, 5xx, 429, robots.txt unavailable) goes to news.url.retry
    with ``attempt + 1`` and a not-before time (Retry-After wins); the retry agent holds it
    there until that time, not in the partition, and puts it back on news.url.submitted (a
-   retry record it cannot handle goes to news.url.submitted.dlq with its reason). After the last attempt, and
-   for every permanent failure, the URL goes to the DLQ with its reason.
+   retry record it cannot handle goes to news.url.submitted.dlq with its reason). After the
+   last attempt, and for every permanent failure, the URL goes to the DLQ with its reason.
 5. A refresh whose page answers 304 or has the same bytes as before publishes nothing.
 """
 

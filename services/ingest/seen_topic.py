@@ -129,6 +129,9 @@ class SeenTopic:
             except KafkaError as exc:
                 log.warning("dedup topic: %s", exc)
                 await asyncio.sleep(1)
+            except Exception:  # never leave the handlers waiting on a dead task: go on
+                log.exception("dedup topic reader failed; trying again")
+                await asyncio.sleep(1)
 
     async def stop(self) -> None:
         if self._task is not None:

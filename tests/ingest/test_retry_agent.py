@@ -22,15 +22,17 @@ from tests.conftest import Pipeline
 pytestmark = pytest.mark.integration
 
 
-def _retry_record(url: str, not_before: bytes | None) -> tuple[bytes, list[tuple[str, bytes | None]]]:
+Headers = list[tuple[str, bytes | None]]
+
+
+def _retry_record(url: str, not_before: bytes | None) -> tuple[bytes, Headers]:
     event = UrlSubmitted(submitted_url=url, url=canonicalize(url), attempt=1)
-    headers: list[tuple[str, bytes | None]] = list(
-        cloudevent_headers(event, "newswire/test").items())
+    headers: Headers = list(cloudevent_headers(event, "newswire/test").items())
     headers.append((NOT_BEFORE_HEADER, not_before))
     return encode(event), headers
 
 
-async def _produce(pipe: Pipeline, records: list[tuple[bytes, bytes, list]]) -> list[int]:  # type: ignore[type-arg]
+async def _produce(pipe: Pipeline, records: list[tuple[bytes, bytes, Headers]]) -> list[int]:
     """Put the records on partition 0 of the retry topic; returns their offsets."""
     producer = make_producer(pipe.settings.kafka)
     await producer.start()

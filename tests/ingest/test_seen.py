@@ -11,6 +11,7 @@ import pytest
 from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.partitioner import DefaultPartitioner
 
+from newswire.demo.site import ARTICLES
 from newswire.kafka import ensure_topics, make_consumer, make_producer
 from newswire.settings import KafkaSettings
 from newswire.submit import submit_urls
@@ -67,6 +68,26 @@ async def _seen_topic(broker: str) -> AsyncIterator[tuple[KafkaSettings, str, AI
         yield kafka, topics.url_seen, producer
     finally:
         await producer.stop()
+
+
+async def partitions_written(kafka: KafkaSettings, topic: str) -> dict[str, set[int]]:
+    """The partitions of ``topic`` each key was written to."""
+    reader = make_consumer(kafka, group_id=None, enable_auto_commit=False)
+    await reader.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in reader.partitions_for_topic(topic) or ()]
+        reader.assign(tps)
+        await reader.seek_to_beginning(*tps)
+        ends = await reader.end_offsets(tps)
+        out: dict[str, set[int]] = {}
+        while any([await reader.position(tp) < ends[tp] for tp in tps]):
+            for tp, records in (await reader.getmany(*tps, timeout_ms=300)).items():
+                for record in records:
+                    key = (record.key or b"").decode()
+                    out.setdefault(key, set()).add(tp.partition)
+        return out
+    finally:
+        await reader.stop()
 
 
 def partition_of(url: str) -> int:
@@ -130,19 +151,7 @@ async def test_a_worker_holds_only_the_partitions_it_owns(
     assert high.held(urls) == by_part[2] | by_part[3]
 
     # the state was written to the partition of the URL's news.url.submitted record
-    reader = make_consumer(kafka, group_id=None, enable_auto_commit=False)
-    await reader.start()
-    try:
-        tps = [TopicPartition(topic, p) for p in range(PARTITIONS)]
-        reader.assign(tps)
-        await reader.seek_to_beginning(*tps)
-        written: dict[str, int] = {}
-        for _ in range(20):
-            for tp, records in (await reader.getmany(*tps, timeout_ms=300)).items():
-                written.update({r.key.decode(): tp.partition for r in records})  # type: ignore[union-attr]
-        assert written == {u: partition_of(u) for u in urls}
-    finally:
-        await reader.stop()
+    assert await partitions_written(kafka, topic) == {u: {partition_of(u)} for u in urls}
 
     # a rebalance: partition 1 moves to the other worker, with its history
     low.topic.own({0})
@@ -162,37 +171,15 @@ def test_the_service_writes_dedup_state_to_the_owning_partition(
         pipeline: Pipeline, news_site: str) -> None:
     """What the ingest service writes: each URL's state on the news.url.seen partition of
     its news.url.submitted record (the default partitioner on its domain key)."""
-    from newswire.demo.site import ARTICLES
-
     urls = [f"{news_site}/news/{a.slug}?seen-partition" for a in ARTICLES[:4]]
     asyncio.run(submit_urls(pipeline.settings, urls))
     for url in urls:
         pipeline.wait_for(url, timeout=60)
     kafka = pipeline.settings.kafka
-    topic = Topics(kafka.namespace).url_seen
-
-    async def written() -> dict[str, set[int]]:
-        reader = make_consumer(kafka, group_id=None, enable_auto_commit=False)
-        await reader.start()
-        try:
-            tps = [TopicPartition(topic, p) for p in reader.partitions_for_topic(topic) or ()]
-            reader.assign(tps)
-            await reader.seek_to_beginning(*tps)
-            ends = await reader.end_offsets(tps)
-            out: dict[str, set[int]] = {}
-            while any([await reader.position(tp) < ends[tp] for tp in tps]):
-                for tp, records in (await reader.getmany(*tps, timeout_ms=300)).items():
-                    for r in records:
-                        out.setdefault(r.key.decode(), set()).add(tp.partition)  # type: ignore[union-attr]
-            return out
-        finally:
-            await reader.stop()
-
-    where = asyncio.run(written())
-    n = kafka.partitions
+    assert kafka.partitions == PARTITIONS
+    where = asyncio.run(partitions_written(kafka, Topics(kafka.namespace).url_seen))
     for url in urls:
-        key = domain_key(url).encode()
-        assert where[canonicalize(url)] == {DefaultPartitioner()(key, list(range(n)), [])}
+        assert where[canonicalize(url)] == {partition_of(url)}
 
 
 def test_entries_past_the_ttl_are_forgotten_and_dropped() -> None:
