@@ -95,7 +95,7 @@ class IngestSettings(BaseModel):
     # Dedup: an in-flight claim older than this is considered abandoned.
     inflight_ttl: float = 900.0
     # Dedup memory per worker (only the partitions it owns): a URL's state is forgotten after
-    # this long, and past this many URLs the oldest go first (~720 bytes each, measured). A forgotten
+    # this long, and past this many URLs (~720 bytes each) the oldest go first. A forgotten
     # URL is simply fetched again if submitted again.
     seen_ttl_seconds: float = 7 * 86400.0
     seen_max_entries: int = 250_000
