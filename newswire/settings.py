@@ -6,12 +6,13 @@ levels, e.g. ``NEWSWIRE_KAFKA__BOOTSTRAP_SERVERS`` or ``NEWSWIRE_INGEST__PER_DOM
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from newswire.cpus import usable_cpus
 
 __all__ = ["DEFAULT_ALLOWED_PORTS", "ApiSettings", "ExtractSettings", "IngestSettings",
            "KafkaSettings", "Settings", "StoreSettings"]
@@ -128,6 +129,11 @@ class IngestSettings(BaseModel):
     retry_max_seconds: float = 600.0
     # Dedup: an in-flight claim older than this is considered abandoned.
     inflight_ttl: float = 900.0
+    # Dedup memory per worker (only the partitions it owns): a URL's state is forgotten after
+    # this long, and past this many URLs (~720 bytes each) the oldest go first. A forgotten
+    # URL is simply fetched again if submitted again.
+    seen_ttl_seconds: float = 7 * 86400.0
+    seen_max_entries: int = 250_000
     # Feeds and sitemaps polled by the ingest service (URLs, or a file with one per line).
     feeds: Annotated[list[str], NoDecode] = Field(default_factory=list)
     feeds_file: Path | None = None
@@ -140,7 +146,7 @@ class IngestSettings(BaseModel):
 class ExtractSettings(BaseModel):
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 9102
-    # Parser processes; 0 = one per CPU core.
+    # Parser processes; 0 = one per CPU this container may use (cgroup quota, affinity).
     workers: int = 0
     budget_seconds: float = 20.0
     claims_budget_seconds: float = 10.0
@@ -150,7 +156,7 @@ class ExtractSettings(BaseModel):
 
     @property
     def worker_count(self) -> int:
-        return self.workers or (os.cpu_count() or 1)
+        return self.workers or usable_cpus()
 
 
 class StoreSettings(BaseModel):

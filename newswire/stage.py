@@ -5,11 +5,11 @@ acknowledgement, then let Faust ack the record. Faust marks an event done even w
 raises, so nothing may escape the loop: a Permanent error (or any unexpected exception) becomes
 a DLQ record carrying Kafka-Connect-style error headers, and the DLQ write is itself awaited
 before the record is acked. A Retriable error retries the same record with backoff (the
-partition waits; nothing is acked or dropped). Kafka errors from a write are sorted the same
-way: only retriable ones are retried; a record over max.message.bytes (checked before sending)
-or any other permanent refusal is dead-lettered with its reason. Offsets are committed by
-Faust only for acked records, so delivery is at-least-once and every write downstream must be
-idempotent.
+partition waits, and its partition's commits with it; nothing is acked or dropped). Kafka
+errors from a write are sorted the same way: only retriable ones are retried; a record over
+max.message.bytes (checked before sending) or any other permanent refusal is dead-lettered with
+its reason. Offsets are committed by Faust only for acked records, so delivery is
+at-least-once and every write downstream must be idempotent.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typing import Any
 import faust
 from aiokafka.errors import KafkaError
 from faust.types import EventT
+from prometheus_client import Gauge
 
 from newswire import tracing
 from newswire.errors import NewswireError, Permanent, Retriable
@@ -73,6 +74,14 @@ async def _converting_kafka_errors(handler: Handler, event: EventT) -> None:
         raise kafka_error(exc) from exc
 
 
+def _seconds_to_hold(hold: Callable[[EventT], float], event: EventT) -> float:
+    try:
+        return max(0.0, hold(event))
+    except Exception:  # a bad hold time must not keep the record forever: handle it now
+        log.exception("could not read how long to hold the record; handling it now")
+        return 0.0
+
+
 class Stage:
     """One stage of the pipeline inside a Faust app."""
 
@@ -82,6 +91,7 @@ class Stage:
         self.metrics = metrics
         self.topics = topics
         self._topic_cache: dict[str, Any] = {}
+        self._dlq_of: dict[str, str] = {}
         self.retry_max_seconds = 30.0
 
     def topic(self, name: str) -> Any:
@@ -123,7 +133,8 @@ class Stage:
         current = _traceparent.get()
         if current:
             headers["traceparent"] = current.encode()
-        fut = await self.topic(Topics.dlq(message.topic)).send(
+        dlq = self._dlq_of.get(message.topic) or Topics.dlq(message.topic)
+        fut = await self.topic(dlq).send(
             key=message.key, value=message.value, headers=headers)
         await fut
         self.metrics.dlq.labels(self.name, exc.reason).inc()
@@ -131,20 +142,59 @@ class Stage:
         annotate(url=url, reason=exc.reason)
         log.warning("dead-lettered: %s: %s", exc.reason, exc.detail[:300])
 
-    def agent(self, source: str, handler: Handler, *, concurrency: int = 1) -> None:
+    def agent(self, source: str, handler: Handler, *, concurrency: int = 1,
+              max_pending: int = 1, dlq: str | None = None,
+              hold: Callable[[EventT], float] | None = None,
+              pending: Gauge | None = None) -> None:
         """Register a Faust agent running ``handler`` on every record of ``source``.
 
         The handler publishes its own output and raises NewswireError subclasses; it may set
-        ``exc.url`` for the DLQ record. Everything else is handled here."""
+        ``exc.url`` for the DLQ record. Everything else is handled here: up to
+        ``max_pending`` records are handled at once, each acked by hand when it is finished
+        (Faust commits only the contiguous finished prefix of a partition); a record that
+        fails goes to ``dlq`` (default ``<source>.dlq``). ``hold`` makes a delay line: the
+        record waits that many seconds, unacked and not counted in progress, before its
+        handler runs. ``pending`` counts records taken and not finished."""
+        if dlq is not None:
+            self._dlq_of[source] = dlq
+        slots = asyncio.Semaphore(max(1, max_pending))
+        tasks: set[asyncio.Task[None]] = set()
+
+        async def one(stream: faust.StreamT, event: EventT) -> None:
+            try:
+                if hold is not None:
+                    await asyncio.sleep(_seconds_to_hold(hold, event))
+                await self.handle(event, handler)
+                # Not reached when a shutdown cancels the record: it stays unacked and is
+                # delivered again, never committed without its output.
+                await stream.ack(event)
+            finally:
+                slots.release()
+                if pending is not None:
+                    pending.dec()
 
         async def run(stream: faust.StreamT) -> None:
-            # Ack by hand, only once the record is fully handled: an auto-acking stream also
-            # acks the record in flight when a shutdown cancels the agent, and its offset would
-            # then be committed without its output.
             manual = stream.noack()
-            async for event in manual.events():
-                await self.handle(event, handler)
-                await manual.ack(event)
+            events = aiter(manual.events())
+            try:
+                while True:
+                    await slots.acquire()  # take a record only when a slot is free
+                    try:
+                        event = await anext(events)
+                    except StopAsyncIteration:
+                        slots.release()
+                        return
+                    except BaseException:  # cancelled while waiting for a record
+                        slots.release()
+                        raise
+                    if pending is not None:
+                        pending.inc()
+                    task = asyncio.create_task(one(manual, event))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+            finally:
+                for task in list(tasks):
+                    task.cancel()
 
         run.__name__ = f"{self.name}_{source.replace('.', '_')}"
         self.app.agent(self.topic(source), name=run.__name__, concurrency=concurrency)(run)

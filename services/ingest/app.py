@@ -2,16 +2,20 @@
 
 How a URL moves through one worker:
 
-1. The consumer takes records as fast as they come (up to ``max_pending`` unfinished ones) and
-   acks each by hand when it is finished, so Faust commits an offset only when every record
-   before it is done (at-least-once) while hundreds of fetches are in flight.
-2. Dedup (``seen.py``): a URL stored or in flight is skipped unless the event says refresh.
+1. The shared Stage (newswire/stage.py) takes records as fast as they come (up to
+   ``max_pending`` unfinished ones) and acks each when it is finished, so Faust commits an
+   offset only when every record before it is done (at-least-once) while hundreds of fetches
+   are in flight; it owns retry, DLQ, tracing and metrics for both agents below.
+2. Dedup (``seen.py``, ``seen_topic.py``): a URL stored or in flight is skipped unless the
+   event says refresh. A worker holds the dedup state of its own partitions only, bounded by
+   ``seen_ttl_seconds`` and ``seen_max_entries``.
 3. Politeness (``scheduler.py``, ``robots.py``): the domain's queue waits for its next start
    slot and for robots.txt without holding a global fetch slot.
 4. A retriable failure (timeout, 5xx, 429, robots.txt unavailable) goes to news.url.retry
-   with ``attempt + 1`` and a not-before time (Retry-After wins); the retry agent sleeps there,
-   not in the partition, and puts it back on news.url.submitted. After the last attempt, and
-   for every permanent failure, the URL goes to the DLQ with its reason.
+   with ``attempt + 1`` and a not-before time (Retry-After wins); the retry agent holds it
+   there until that time, not in the partition, and puts it back on news.url.submitted (a
+   retry record it cannot handle goes to news.url.submitted.dlq with its reason). After the
+   last attempt, and for every permanent failure, the URL goes to the DLQ with its reason.
 5. A refresh whose page answers 304 or has the same bytes as before publishes nothing.
 """
 
@@ -22,11 +26,8 @@ import hashlib
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-import faust
-from aiokafka.errors import KafkaError
 from faust.types import EventT
 
 from newswire.errors import NewswireError, Permanent, RateLimited, Retriable
@@ -34,12 +35,14 @@ from newswire.events import PageFetched, UrlSubmitted, cloudevent_headers, decod
 from newswire.kafka import client_options, make_consumer
 from newswire.service import ServiceRuntime
 from newswire.settings import Settings
+from newswire.topics import Topics
 from newswire.urls import article_id, domain_key
 from services.ingest.fetch import FetchedPage, FetchPolicy, ShardedClient, fetch
 from services.ingest.metrics import IngestMetrics
 from services.ingest.robots import RobotsCache, origin_of
 from services.ingest.scheduler import DomainScheduler
 from services.ingest.seen import SeenEntry, SeenTable
+from services.ingest.seen_topic import SeenTopic
 
 __all__ = ["NOT_BEFORE_HEADER", "create_runtime", "main"]
 
@@ -59,39 +62,12 @@ def _headers(message: Any) -> dict[str, bytes]:
     return {k: v for k, v in items}
 
 
-def _manual_ack_agent(rt: ServiceRuntime, topic: str, name: str, limit: int,
-                      work: Callable[[EventT], Awaitable[None]],
-                      pending_gauge: Any | None = None) -> None:
-    """A Faust agent that runs ``work`` for up to ``limit`` records at once and acks each
-    record only when its work is finished (Faust commits the highest contiguous acked
-    offset, so nothing is committed before it is done)."""
-    slots = asyncio.Semaphore(limit)
-    tasks: set[asyncio.Task[None]] = set()
-
-    async def one(stream: faust.StreamT, event: EventT) -> None:
-        done = False
-        try:
-            await work(event)
-            done = True
-        finally:
-            slots.release()
-            if pending_gauge is not None:
-                pending_gauge.dec()
-            if done:  # a cancelled (shut down) record stays unacked and is redelivered
-                await stream.ack(event)
-
-    async def consume(stream: faust.StreamT) -> None:
-        manual = stream.noack()
-        async for event in manual.events():
-            await slots.acquire()
-            if pending_gauge is not None:
-                pending_gauge.inc()
-            task = asyncio.create_task(one(manual, event))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-
-    consume.__name__ = name
-    rt.app.agent(rt.stage.topic(topic), name=name, concurrency=1)(consume)
+def _not_before(value: bytes | None) -> float:
+    """The retry header's wall-clock time; absent, empty or garbled means now."""
+    try:
+        return float(value or b"0")
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def create_runtime(settings: Settings) -> ServiceRuntime:
@@ -124,11 +100,19 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
     metrics.in_flight.set_function(lambda: scheduler.in_flight)
     metrics.queued.set_function(lambda: scheduler.queued)
 
-    async def write_seen(url: str, value: bytes) -> None:
-        fut = await rt.stage.topic(rt.topics.url_seen).send(key=url.encode(), value=value)
+    async def write_seen(url: str, value: bytes, partition: int) -> None:
+        fut = await rt.stage.topic(rt.topics.url_seen).send(
+            key=url.encode(), value=value, partition=partition)
         await fut
 
-    seen = SeenTable(write_seen, inflight_ttl=cfg.inflight_ttl, failed_ttl=cfg.inflight_ttl)
+    seen = SeenTable(write_seen, inflight_ttl=cfg.inflight_ttl, failed_ttl=cfg.inflight_ttl,
+                     ttl=cfg.seen_ttl_seconds, max_entries=cfg.seen_max_entries)
+    seen_topic = SeenTopic(seen, rt.topics.url_seen)
+
+    @rt.app.on_partitions_assigned.connect
+    async def follow_assignment(_: Any, assigned: set[Any], **__: Any) -> None:
+        seen_topic.own(tp.partition for tp in assigned if tp.topic == rt.topics.url_submitted)
+
     background: list[asyncio.Task[None]] = []
 
     async def start() -> None:
@@ -136,7 +120,7 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
         await _compact(settings, rt.topics.url_seen)
         consumer = make_consumer(settings.kafka, group_id=None, enable_auto_commit=False,
                                  auto_offset_reset="earliest")
-        await seen.start(consumer, rt.topics.url_seen)
+        await seen_topic.start(consumer)
         from services.ingest.poller import configured_feeds
 
         feeds = configured_feeds(cfg)
@@ -146,7 +130,7 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
     async def stop() -> None:
         for task in background:
             task.cancel()
-        await seen.stop()
+        await seen_topic.stop()
         if client is not None:
             await client.aclose()
 
@@ -201,14 +185,14 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
 
     async def handle(event: EventT) -> None:
         submitted = decode(UrlSubmitted, event.message.value)
-        await seen.ready.wait()
+        await seen_topic.ready(event.message.partition)
+        part = seen_topic.partition_for(event.message.partition)
         url = submitted.url
-        if seen.claim(url, submitted.event_id, refresh=submitted.refresh) == "duplicate":
+        if seen.claim(url, submitted.event_id, part, refresh=submitted.refresh) == "duplicate":
             metrics.skipped.labels("duplicate").inc()
             return
-        claim = seen.get(url)
-        assert claim is not None
-        await seen.record(url, claim)
+        claim = seen.get(url, part) or SeenEntry("inflight", time.time(), submitted.event_id)
+        await seen.record(url, claim, part)
         conditional: dict[str, str] = {}
         if submitted.refresh and claim.etag:
             conditional["If-None-Match"] = claim.etag
@@ -232,13 +216,13 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
                 metrics.retries.labels(exc.reason).inc()
                 return
             metrics.fetches.labels("failed", exc.reason).inc()
-            await seen.record(url, failed())
+            await seen.record(url, failed(), part)
             final = Permanent(f"{exc.detail} (after {submitted.attempt + 1} attempts)")
             final.reason = exc.reason
             raise _tag(final, submitted) from None
         except Permanent as exc:
             metrics.fetches.labels("failed", exc.reason).inc()
-            await seen.record(url, failed())
+            await seen.record(url, failed(), part)
             raise _tag(exc, submitted) from None
         body_hash = hashlib.sha256(page.body).hexdigest() if page.status != 304 else None
         done = SeenEntry("done", time.time(), submitted.event_id,
@@ -247,7 +231,7 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
         if page.status == 304 or (claim.body_hash and body_hash == claim.body_hash):
             metrics.fetches.labels("ok", "not_modified").inc()
             metrics.skipped.labels("unchanged").inc()
-            await seen.record(url, done)
+            await seen.record(url, done, part)
             return
         metrics.fetches.labels("ok", "none").inc()
         fetched = PageFetched.with_html(
@@ -255,36 +239,27 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
             final_url=page.final_url, status=page.status, content_type=page.content_type,
             fetched_at=page.fetched_at, etag=page.etag, last_modified=page.last_modified)
         await rt.stage.publish(rt.topics.page_fetched, article_id(url), fetched)
-        await seen.record(url, done)
+        await seen.record(url, done, part)
 
-    async def handle_submitted(event: EventT) -> None:
-        await rt.stage.handle(event, handle)
+    def retry_hold(event: EventT) -> float:
+        not_before = _not_before(_headers(event.message).get(NOT_BEFORE_HEADER))
+        return min(not_before - time.time(), cfg.retry_max_seconds)
 
     async def release_retry(event: EventT) -> None:
+        """Put a retry record, its time come (``retry_hold``), back on news.url.submitted."""
         message = event.message
+        decode(UrlSubmitted, message.value)  # MalformedEvent: dead-lettered, not re-queued
         headers = _headers(message)
-        try:
-            not_before = float(headers.pop(NOT_BEFORE_HEADER, b"0"))
-        except ValueError:
-            not_before = 0.0
-        wait = min(not_before - time.time(), cfg.retry_max_seconds)
-        if wait > 0:
-            await asyncio.sleep(wait)
-        delay = 0.5
-        while True:
-            try:
-                fut = await rt.stage.topic(rt.topics.url_submitted).send(
-                    key=message.key, value=message.value, headers=headers)
-                await fut
-                return
-            except (KafkaError, OSError) as exc:
-                log.warning("retry re-publish failed (%s); trying again in %.1fs", exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
+        headers.pop(NOT_BEFORE_HEADER, None)
+        fut = await rt.stage.topic(rt.topics.url_submitted).send(
+            key=message.key, value=message.value, headers=headers)
+        await fut
 
-    _manual_ack_agent(rt, rt.topics.url_submitted, "ingest_fetch", cfg.max_pending,
-                      handle_submitted, metrics.pending)
-    _manual_ack_agent(rt, rt.topics.url_retry, "ingest_retry", cfg.max_pending, release_retry)
+    rt.stage.agent(rt.topics.url_submitted, handle, max_pending=cfg.max_pending,
+                   pending=metrics.pending)
+    # Retries are the URL's, so are their failures: the same DLQ as news.url.submitted.
+    rt.stage.agent(rt.topics.url_retry, release_retry, max_pending=cfg.max_pending,
+                   dlq=Topics.dlq(rt.topics.url_submitted), hold=retry_hold)
     return rt
 
 

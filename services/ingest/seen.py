@@ -1,37 +1,36 @@
-"""Dedup state of every URL, kept on a Kafka topic so it survives restarts and is shared.
+"""Dedup state of URLs, kept on a Kafka topic so it survives restarts and rebalances.
 
 ``news.url.seen`` is keyed by canonical URL (compacted on a real cluster); each value is the
 URL's latest state: ``inflight`` (claimed by one UrlSubmitted event, by its event id),
 ``done`` (fetched and published, with ETag / Last-Modified / body hash for a refresh) or
-``failed``. Every ingest worker reads the whole topic at start-up, before it handles a URL,
-and then keeps tailing it, so a partition that moves to another worker in a rebalance takes
-its history along.
+``failed``. A URL's state is written to the partition of news.url.seen with the number of the
+news.url.submitted partition it came from (URL topics are keyed by domain, so all copies of a
+URL arrive on one partition), and a worker holds only the partitions it owns
+(``seen_topic.py`` loads them; a partition that moves in a rebalance takes its history along).
+
+Memory is bounded: an entry older than ``ttl`` counts as absent and is dropped, and past
+``max_entries`` the oldest entries go first. A URL forgotten that way is simply fetched again
+(every write downstream is idempotent). This module is the pure core: no Kafka.
 
 Claims are decided synchronously in memory (no await between the test and the set), so two
-copies of one URL handled concurrently by one worker cannot both be fetched; URL topics are
-keyed by domain, so all copies of a URL reach the same worker.
+copies of one URL handled concurrently by one worker cannot both be fetched.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
 import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.errors import KafkaError
 
 __all__ = ["Decision", "SeenEntry", "SeenTable"]
 
-log = logging.getLogger(__name__)
-
 State = Literal["inflight", "done", "failed"]
 Decision = Literal["fetch", "duplicate"]
-Writer = Callable[[str, bytes], Awaitable[None]]
+Writer = Callable[[str, bytes, int], Awaitable[None]]  # url, encoded entry, partition
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,21 +60,43 @@ class SeenEntry:
 
 
 class SeenTable:
-    def __init__(self, write: Writer, *, inflight_ttl: float = 900.0,
-                 failed_ttl: float = 900.0) -> None:
+    """The states of the URLs of the owned partitions, oldest first within each partition."""
+
+    def __init__(self, write: Writer, *, inflight_ttl: float = 900.0, failed_ttl: float = 900.0,
+                 ttl: float = 7 * 86400.0, max_entries: int = 250_000,
+                 clock: Callable[[], float] = time.time) -> None:
         self._write = write
         self.inflight_ttl = inflight_ttl
         self.failed_ttl = failed_ttl
-        self.entries: dict[str, SeenEntry] = {}
-        self.ready = asyncio.Event()
-        self._tail: asyncio.Task[None] | None = None
-        self._consumer: AIOKafkaConsumer | None = None
+        self.ttl = ttl
+        self.max_entries = max(1, max_entries)
+        self._clock = clock
+        self._parts: dict[int, OrderedDict[str, SeenEntry]] = {}
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    @property
+    def owned(self) -> frozenset[int]:
+        return frozenset(self._parts)
+
+    def own(self, partitions: Iterable[int]) -> set[int]:
+        """Hold exactly these partitions: the entries of the others are dropped. Returns the
+        partitions that are new (their history is still to be read)."""
+        wanted = set(partitions)
+        for gone in set(self._parts) - wanted:
+            self._size -= len(self._parts.pop(gone))
+        new = wanted - set(self._parts)
+        for part in new:
+            self._parts[part] = OrderedDict()
+        return new
 
     # -- decisions (synchronous: no await between test and set) ---------------------------
 
-    def claim(self, url: str, event_id: str, *, refresh: bool = False) -> Decision:
-        now = time.time()
-        entry = self.entries.get(url)
+    def claim(self, url: str, event_id: str, partition: int, *, refresh: bool = False) -> Decision:
+        now = self._clock()
+        entry = self.get(url, partition)
         fetch = (
             refresh or entry is None
             # the same event again (a retry, or a redelivery after a crash mid-fetch)
@@ -86,84 +107,66 @@ class SeenTable:
         if not fetch:
             return "duplicate"
         previous = entry if entry is not None and entry.state == "done" else None
-        self.entries[url] = SeenEntry(
+        self._set(url, partition, SeenEntry(
             "inflight", now, event_id,
             previous.etag if previous else None,
             previous.last_modified if previous else None,
-            previous.body_hash if previous else None)
+            previous.body_hash if previous else None))
         return "fetch"
 
-    def get(self, url: str) -> SeenEntry | None:
-        return self.entries.get(url)
+    def get(self, url: str, partition: int) -> SeenEntry | None:
+        """The URL's state; None if unknown, expired, or of a partition not held here."""
+        entry = self._parts.get(partition, {}).get(url)
+        if entry is not None and self._clock() - entry.at > self.ttl:
+            return None
+        return entry
 
-    async def record(self, url: str, entry: SeenEntry) -> None:
+    async def record(self, url: str, entry: SeenEntry, partition: int) -> None:
         """Set locally, then write to the topic and wait for the broker's ack."""
-        self.entries[url] = entry
-        await self._write(url, entry.encode())
+        self._set(url, partition, entry)
+        await self._write(url, entry.encode(), partition)
 
-    def apply(self, url: str, data: bytes | None) -> None:
+    def apply(self, url: str, data: bytes | None, partition: int) -> None:
         """A record read from the topic; never lets an older state replace a newer one."""
+        part = self._parts.get(partition)
+        if part is None:
+            return
         if data is None:
-            self.entries.pop(url, None)
+            if part.pop(url, None) is not None:
+                self._size -= 1
             return
         entry = SeenEntry.decode(data)
         if entry is None:
             return
-        current = self.entries.get(url)
+        current = part.get(url)
         if current is None or entry.at >= current.at:
-            self.entries[url] = entry
+            self._set(url, partition, entry)
 
-    # -- the topic -----------------------------------------------------------------------
+    # -- the bounds ----------------------------------------------------------------------
 
-    async def start(self, consumer: AIOKafkaConsumer, topic: str,
-                    timeout: float = 120.0) -> None:
-        """Read the topic to its end (then ``ready`` is set) and keep tailing it."""
-        self._consumer = consumer
-        await consumer.start()
-        partitions = consumer.partitions_for_topic(topic)
-        deadline = time.monotonic() + 30
-        while not partitions and time.monotonic() < deadline:
-            await asyncio.sleep(0.2)
-            await consumer.topics()
-            partitions = consumer.partitions_for_topic(topic)
-        tps = [TopicPartition(topic, p) for p in sorted(partitions or ())]
-        consumer.assign(tps)
-        if tps:
-            await consumer.seek_to_beginning(*tps)
-            end = await consumer.end_offsets(tps)
-            async with asyncio.timeout(timeout):
-                while True:
-                    behind = [tp for tp in tps if await consumer.position(tp) < end[tp]]
-                    if not behind:
-                        break
-                    self._apply_batch(await consumer.getmany(*behind, timeout_ms=500))
-        log.info("dedup state loaded: %d URLs", len(self.entries))
-        self.ready.set()
-        self._tail = asyncio.create_task(self._tail_forever(tps))
+    def _set(self, url: str, partition: int, entry: SeenEntry) -> None:
+        part = self._parts.get(partition)
+        if part is None:  # not ours (a record finishing after its partition was revoked)
+            return
+        if url in part:
+            part.move_to_end(url)
+        else:
+            self._size += 1
+        part[url] = entry
+        self._evict()
 
-    def _apply_batch(self, batch: dict[TopicPartition, list]) -> None:  # type: ignore[type-arg]
-        for records in batch.values():
-            for record in records:
-                if record.key:
-                    self.apply(record.key.decode("utf-8", "replace"), record.value)
-
-    async def _tail_forever(self, tps: list[TopicPartition]) -> None:
-        assert self._consumer is not None
-        while True:
-            try:
-                self._apply_batch(await self._consumer.getmany(*tps, timeout_ms=1000))
-            except asyncio.CancelledError:
-                raise
-            except KafkaError as exc:
-                log.warning("dedup tail: %s", exc)
-                await asyncio.sleep(1)
-
-    async def stop(self) -> None:
-        if self._tail is not None:
-            self._tail.cancel()
-            try:
-                await self._tail
-            except (asyncio.CancelledError, Exception):
-                pass
-        if self._consumer is not None:
-            await self._consumer.stop()
+    def _evict(self) -> None:
+        """Drop entries past the TTL, then the oldest while over the size bound."""
+        horizon = self._clock() - self.ttl
+        for part in self._parts.values():
+            while part:
+                url, entry = next(iter(part.items()))
+                if entry.at >= horizon:
+                    break
+                del part[url]
+                self._size -= 1
+        while self._size > self.max_entries:
+            oldest = min((p for p in self._parts.values() if p),
+                         key=lambda p: next(iter(p.values())).at)
+            oldest.popitem(last=False)
+            self._size -= 1
