@@ -59,4 +59,19 @@ def find_attributions(text: str, paras: list[Span] | None = None, deadline_check
                     last_direct = r
                     last_para_idx = pi
         prev_unclosed = unclosed
-    return out, True
+    return _untangle(out), True
+
+
+def _untangle(found: list[RawAttribution]) -> list[RawAttribution]:
+    """One attribution per content: a content nested in another's with the same speaker
+    mention is the same attribution found twice (the quotation pass and the broad pass, or
+    a quotation joined to the one before it)."""
+    order = sorted(found, key=lambda r: (r.start, -r.end))
+    drop: set[int] = set()
+    for k, o in enumerate(order):
+        for r in order[k + 1 :]:
+            if r.start >= o.end:
+                break
+            if r.end <= o.end and r.speaker_start == o.speaker_start:
+                drop.add(id(r))
+    return [r for r in found if id(r) not in drop]
