@@ -1,0 +1,71 @@
+"""Quality gates for the failure classes of issue 18, on small synthetic sentences: content
+boundaries around an attribution, acts reported as statements, speaker spans that take a verb
+or modifier, quotations merged or split at an inner mark, pronoun agreement, confidence."""
+
+from __future__ import annotations
+
+from services.extract.claims import find_claims
+
+
+def _quotes(text: str):
+    return [c for c in find_claims(text).claims if c.kind == "quote"]
+
+
+def test_a_quote_continuing_after_its_attribution_keeps_the_speaker_and_leaves_the_attribution_out() -> None:
+    text = ("“We will rebuild the economy,” Obama told reporters in the Oval Office, where he had just "
+            "welcomed Prime Minister Abe. “It will take time.”")
+    [q] = _quotes(text)
+    assert q.speaker == "Obama"
+    assert [text[a:b] for a, b in q.fragments] == ["“We will rebuild the economy,”", "“It will take time.”"]
+
+
+def test_a_phone_call_is_an_act_not_a_statement() -> None:
+    assert _quotes("Trump called Macron on Tuesday to congratulate him on his victory.") == []
+    # the cue with its particle, or naming, still reports a stance
+    assert _quotes("Trump called for a ban on imports from China.")
+
+
+def test_a_speaker_span_leaves_out_the_verb_or_modifier_it_took() -> None:
+    text = "President Trump undercut his own aides, saying the plan was “dead.”"
+    [q] = _quotes(text)
+    assert text[q.speaker_start:q.speaker_end] == "President Trump"
+    text = "Trump himself said the wall would be paid for by Mexico."
+    [q] = _quotes(text)
+    assert text[q.speaker_start:q.speaker_end] == "Trump"
+
+
+def test_a_quotation_is_not_split_at_an_inner_double_mark() -> None:
+    text = "“He called it a ‘disaster’ and a “total failure” of leadership,” Warren said."
+    [q] = _quotes(text)
+    assert q.text == "“He called it a ‘disaster’ and a “total failure” of leadership,”"
+    assert q.speaker == "Warren"
+
+
+def test_two_speakers_quotations_are_two_claims() -> None:
+    text = "“The deal is off,” Smith said. Later, Jones said, “We will sue.”"
+    assert [(q.text, q.speaker) for q in _quotes(text)] == [("“The deal is off,”", "Smith"), ("“We will sue.”", "Jones")]
+
+
+def test_one_attribution_found_by_two_passes_is_one_claim() -> None:
+    text = ("“I would think that would have some influence on voters,” he said, “but I also suspect that "
+            "Sanders is going to have something to say about this as well.”")
+    assert len(_quotes(text)) == 1
+
+
+def test_a_pronoun_resolves_to_a_name_of_its_gender() -> None:
+    text = "Mary Ellison met John Barker on Monday. “The race is over,” she said."
+    [q] = _quotes(text)
+    assert q.speaker == "Mary Ellison"
+    text = "John Barker met Mary Ellison on Monday. “The race is over,” he said."
+    [q] = _quotes(text)
+    assert q.speaker == "John Barker"
+    text = "Later the report by Ann Lee appeared. “The race is over,” she said."
+    [q] = _quotes(text)
+    assert q.speaker == "Ann Lee"  # not "the report": a person pronoun stands for a name
+
+
+def test_confidence_ranks_a_named_quotation_above_a_bare_report() -> None:
+    quoted = _quotes("“We will win,” Smith said.")[0]
+    broad = _quotes("Republicans criticized the plan as too costly for the states.")[0]
+    assert 0.0 <= broad.confidence < quoted.confidence <= 1.0
+    assert quoted.to_dict()["confidence"] == quoted.confidence
