@@ -69,3 +69,21 @@ def test_confidence_ranks_a_named_quotation_above_a_bare_report() -> None:
     broad = _quotes("Republicans criticized the plan as too costly for the states.")[0]
     assert 0.0 <= broad.confidence < quoted.confidence <= 1.0
     assert quoted.to_dict()["confidence"] == quoted.confidence
+
+
+def test_a_quotation_ending_its_sentence_takes_the_attribution_that_follows() -> None:
+    text = "“Look at those hands. Are they small hands?” Trump said."
+    [q] = _quotes(text)
+    assert (q.text, q.speaker) == ("“Look at those hands. Are they small hands?”", "Trump")
+
+
+def test_an_opening_mark_typed_as_the_closing_one_closes_the_quotation() -> None:
+    text = "Chuck Todd was shocked. “Do you want to be associated with a fascist?“ he asked."
+    [q] = _quotes(text)
+    assert q.text == "“Do you want to be associated with a fascist?“"
+
+
+def test_as_x_wrote_introduces_a_quotation() -> None:
+    text = "As the columnist Ann Lee wrote, “the resolution was an example of double standards.”"
+    [q] = _quotes(text)
+    assert q.speaker is not None and q.speaker.endswith("Ann Lee")

@@ -72,6 +72,9 @@ def _untangle(found: list[RawAttribution]) -> list[RawAttribution]:
         for r in order[k + 1 :]:
             if r.start >= o.end:
                 break
+            inside = min(r.end, o.end) - r.start
             if r.end <= o.end and r.speaker_start == o.speaker_start:
                 drop.add(id(r))
+            elif inside >= 0.7 * (r.end - r.start) and (o.end - o.start) <= 2.0 * (r.end - r.start):
+                drop.add(id(r))  # the same content with another speaker mention: keep the first
     return [r for r in found if id(r) not in drop]

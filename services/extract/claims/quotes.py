@@ -40,7 +40,9 @@ _SPEECH = (
     "found|finds|show|shows|showed|revealed|reveals|concluded|concludes|indicated|indicates|"
     "pointed out|points out|added that|predicting|asserted|asserts|alleged|alleges|"
     "hopes|hoped|fears|feared|worries|worried|expects|expected|knows|knew|felt|feels|"
-    "explains|demanded|demands|mused|boasted|boasts|lamented|laments|conceded|shouted|yelled"
+    "explains|demanded|demands|mused|boasted|boasts|lamented|laments|conceded|shouted|yelled|"
+    "fumed|scoffed|snapped|retorted|remarked|exclaimed|cautioned|pleaded|answered|interjected|"
+    "griped|grumbled|gushed|marveled|thundered|recounted"
 )
 # Verbs that need "that" before their content when used indirectly (too ambiguous alone).
 _NEEDS_THAT = frozenset(
@@ -65,7 +67,7 @@ _BAD_LAST = frozenset(
     "that has have had who".split()
 )
 _LEAD = re.compile(
-    r"(?:(?:but|and|so|yet|still|now|then|instead|meanwhile|however|later|earlier|indeed|"
+    r"(?:(?:but|and|so|yet|still|now|then|instead|meanwhile|however|later|earlier|indeed|as|"
     r"in fact|also|further|moreover|separately|previously|ultimately|finally)\b[,\s]*)+",
     re.I,
 )
@@ -241,11 +243,20 @@ def _units(text: str, para: Span, quotes: list[Span]) -> list[Span]:
     sents = sentences(text, para)
     out: list[Span] = []
     for s in sents:
-        if out and any(q.start < s.start < q.end for q in quotes):
+        if out and (any(q.start < s.start < q.end for q in quotes) or _tag_after_quote(text, out[-1], s)):
             out[-1] = Span(out[-1].start, s.end)
         else:
             out.append(s)
     return out
+
+
+def _tag_after_quote(text: str, prev: Span, s: Span) -> bool:
+    """``“Q.” Smith said.``: a sentence that is only the attribution of the quotation that
+    ends the previous one (the quotation's own full stop split them)."""
+    if text[prev.end - 1] not in "”\"»\u2060" or s.end - s.start > 120 or text[s.start] in ALL_DQ:
+        return False
+    m = CUE_RE.search(text, s.start, s.end)
+    return m is not None and m.start() - s.start <= 60 and _short_tail(text[m.end() : s.end])
 
 
 def _in_quote(pos: int, quotes: list[Span]) -> bool:

@@ -118,6 +118,8 @@ def _quote_spans(text: str, para: Span, nest: bool) -> tuple[list[Span], bool, b
                 continue
         else:
             is_open = c in OPEN_DQ
+        if is_open and open_at >= 0 and text[i - 1] in ".,!?" and (i + 1 >= hi or text[i + 1].isspace()):
+            is_open = False  # “Q?“ he asked: an opening mark typed where the closing one goes
         if is_open:
             if open_at < 0:
                 open_at = i
