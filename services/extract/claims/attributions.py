@@ -59,7 +59,32 @@ def find_attributions(text: str, paras: list[Span] | None = None, deadline_check
                     last_direct = r
                     last_para_idx = pi
         prev_unclosed = unclosed
-    return _untangle(out), True
+    return _untangle(_split_second_cues(text, out)), True
+
+
+# a second cue right after a quotation's own tag: "“Q1,” she wrote, arguing that C2"
+_SECOND_CUE = re.compile(
+    r"[^.!?“”\"]{0,60}?,\s+(?:(?:who|and)\s+(?:later\s+|also\s+)?(?:said|added|argued|noted|wrote)|adding|arguing|saying|"
+    r"noting|explaining|mentioning|meaning|insisting|warning|citing|asserting)\b[,:]?\s*(?:that\s+)?"
+)
+
+
+def _split_second_cues(text: str, found: list[RawAttribution]) -> list[RawAttribution]:
+    """“Q1,” X said, adding that C2 → Q1 and C2, both X's: a content that holds its own tag
+    ends at the quotation before it when a second cue follows the tag."""
+    out: list[RawAttribution] = []
+    for r in found:
+        out.append(r)
+        if r.speaker_start is None or r.speaker_end is None or not r.start < r.speaker_start < r.end:
+            continue
+        m = _SECOND_CUE.match(text, r.speaker_end, r.end)
+        close = max(text.rfind(c, r.start, r.speaker_start) for c in "”\"»")
+        if m is None or close <= r.start or r.end - m.end() < 8:
+            continue
+        rest = RawAttribution(m.end(), r.end, r.speaker_start, r.speaker_end, m.group().strip(" ,:"), r.direct)
+        r.end = close + 1
+        out.append(rest)
+    return out
 
 
 def _untangle(found: list[RawAttribution]) -> list[RawAttribution]:

@@ -198,13 +198,17 @@ def _speaker_after(text: str, cue_end: int, hi: int) -> tuple[int, int] | None:
     if cut:
         b = a + cut.start()
         phrase = text[a:b]
-    if not phrase or not (phrase[0].isupper() or phrase.split()[0].lower() in ("the", "a", "an", "his", "her", "their", "its", "one", "two", "several", "some", "many", "another")):
+    if not phrase or not (phrase[0].isupper() or phrase.split()[0].lower() in _DETERMINERS
+                          or (phrase.split()[0].lower() in _TITLE_MODIFIERS and re.search(r"\s[A-Z]", phrase))):
         return None
     if any(w.lower() in _MODALS for w in phrase.split()):  # "…, hopes his campaign could win": a clause
         return None
     return (a, b) if _speaker_ok(phrase) else None
 
 
+_DETERMINERS = frozenset("the a an his her their its one two several some many another".split())
+# lower-case words that open a titled name: "said former Utah Gov. Mike Leavitt"
+_TITLE_MODIFIERS = frozenset("former then longtime veteran top senior ex outgoing incoming retired".split())
 _MODALS = frozenset("could would should will can may might must has have had did does do".split())
 
 
@@ -256,7 +260,12 @@ def _tag_after_quote(text: str, prev: Span, s: Span) -> bool:
     if text[prev.end - 1] not in "”\"»\u2060" or s.end - s.start > 120 or text[s.start] in ALL_DQ:
         return False
     m = CUE_RE.search(text, s.start, s.end)
-    return m is not None and m.start() - s.start <= 60 and _short_tail(text[m.end() : s.end])
+    if m is None or m.start() - s.start > 60 or any(c in text[s.start : s.end] for c in ALL_DQ):
+        return False
+    tail = text[m.end() : s.end]
+    first = tail.split()[0].lower().strip(",.") if tail.split() else ""
+    return _short_tail(tail) or (" that " not in tail and len(tail.split()) <= 14
+                                 and (first in _OBJ_WORDS or first.endswith("ly") or first in _TAIL_WORDS))
 
 
 def _in_quote(pos: int, quotes: list[Span]) -> bool:
