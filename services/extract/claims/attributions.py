@@ -52,7 +52,7 @@ def find_attributions(text: str, paras: list[Span] | None = None, deadline_check
                     continue
                 if pi == last_para_idx and q.start - last_direct.end < 200:
                     last_direct.end = max(last_direct.end, q.end)
-                elif (pi - last_para_idx <= 2 and q.start == para.start and (starts_q or prev_unclosed)
+                elif (pi - last_para_idx <= 3 and q.start == para.start and (starts_q or prev_unclosed)
                       and len(text[q.start:q.end].split()) >= 3):
                     r = RawAttribution(q.start, q.end, last_direct.speaker_start, last_direct.speaker_end, last_direct.cue, True)
                     out.append(r)
