@@ -83,6 +83,13 @@ _TAIL_WORDS = frozenset(
 _TAIL_STOP = frozenset("is was are were has have had will would can could should that be".split())
 
 
+# a sentence end, not the full stop of an initial or a title: "George W. Bush", "Gov. Mike Pence"
+_SENT_END = re.compile(
+    r"(?<!\b[A-Z])(?<!\bMr)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bJr)(?<!\bSr)(?<!\bMrs)(?<!\bGov)(?<!\bSen)"
+    r"(?<!\bRep)(?<!\bGen)(?<!\bLt)(?<!\bCol)[.!?]"
+)
+
+
 def _short_tail(tail: str) -> bool:
     """An attribution tail that ends the sentence: "said on Tuesday in an interview."."""
     if re.match(r"\s*,\s*(?:adding|saying|noting|citing|arguing|explaining|according|referring|in)\b", tail):
@@ -229,7 +236,7 @@ def _speaker_ok(phrase: str) -> bool:
         return False
     if words[-1].endswith(("’s", "'s")) and any(w[:1].islower() for w in words):
         return False  # "Lawmakers rejected Delgado's [claim]": a clause ending in a possessor
-    if low[0] in _BAD_FIRST or low[0].endswith("ing"):
+    if low[0] in _BAD_FIRST or (low[0].endswith("ing") and not (len(words) == 1 and words[0][:1].isupper())):
         return False
     if any(c in phrase for c in ALL_DQ):
         return False
@@ -284,7 +291,7 @@ def _unit(text: str, unit: Span, uq: list[Span], allq: list[Span], speech: bool 
         nxt = uq[i + 1].start if i + 1 < len(uq) else ub
         post = text[q.end:nxt]
         m = CUE_RE.search(post)
-        if m and m.start() <= 60 and not re.search(r"[.!?]", post[: m.start()]):
+        if m and m.start() <= 60 and not _SENT_END.search(post, 0, m.start()):
             cs, ce = q.end + m.start("verb"), q.end + m.end()
             spk = _speaker_before(text, q.end, q.end + m.start()) if m.start() > 1 else None
             if spk is None:
