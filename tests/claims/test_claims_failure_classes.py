@@ -87,3 +87,19 @@ def test_as_x_wrote_introduces_a_quotation() -> None:
     text = "As the columnist Ann Lee wrote, “the resolution was an example of double standards.”"
     [q] = _quotes(text)
     assert q.speaker is not None and q.speaker.endswith("Ann Lee")
+
+
+def test_a_titled_speaker_after_the_cue_and_initials_before_it() -> None:
+    text = "“We were all so proud of him,” said master of ceremonies Asab Tabchi, a Syrian engineer."
+    [q] = _quotes(text)
+    assert q.speaker is not None and q.speaker.endswith("Asab Tabchi")
+    text = "“These are dark days,” former George W. Bush speechwriter Noam Neusner wrote in an essay."
+    q = _quotes(text)[0]
+    assert (q.text, q.speaker) == ("“These are dark days,”", "Noam Neusner")
+
+
+def test_a_second_cue_after_the_tag_starts_a_second_content() -> None:
+    text = "“He stands for the middle class,” Anderson said, adding that Sanders is “the most trustworthy.”"
+    quotes = _quotes(text)
+    assert [q.text for q in quotes] == ["“He stands for the middle class,”", "Sanders is “the most trustworthy.”"]
+    assert quotes[0].speaker_start == quotes[1].speaker_start

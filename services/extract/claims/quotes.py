@@ -206,7 +206,7 @@ def _speaker_after(text: str, cue_end: int, hi: int) -> tuple[int, int] | None:
         b = a + cut.start()
         phrase = text[a:b]
     if not phrase or not (phrase[0].isupper() or phrase.split()[0].lower() in _DETERMINERS
-                          or (phrase.split()[0].lower() in _TITLE_MODIFIERS and re.search(r"\s[A-Z]", phrase))):
+                          or (phrase[0].islower() and re.search(r"\s[A-Z][a-z]+\s+[A-Z][a-z]", phrase))):
         return None
     if any(w.lower() in _MODALS for w in phrase.split()):  # "…, hopes his campaign could win": a clause
         return None
@@ -214,8 +214,6 @@ def _speaker_after(text: str, cue_end: int, hi: int) -> tuple[int, int] | None:
 
 
 _DETERMINERS = frozenset("the a an his her their its one two several some many another".split())
-# lower-case words that open a titled name: "said former Utah Gov. Mike Leavitt"
-_TITLE_MODIFIERS = frozenset("former then longtime veteran top senior ex outgoing incoming retired".split())
 _MODALS = frozenset("could would should will can may might must has have had did does do".split())
 
 

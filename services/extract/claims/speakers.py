@@ -71,7 +71,23 @@ def _strip_titles(name: str) -> str:
 
 def _first_name_run(words: list[str]) -> list[str]:
     """The first run of capitalised words after titles: "Her rival, businessman Carl Henning"
-    → ["Carl", "Henning"]."""
+    → ["Carl", "Henning"]; a run that a common noun ends is a modifier of the next one:
+    "George W. Bush speechwriter Noam Neusner" → ["Noam", "Neusner"]."""
+    head: list[str] = []
+    for w in words:
+        if w.endswith(",") or w.lower() in ("of", "for", "from", "at", "in", "and"):
+            break
+        head.append(w)
+    runs: list[list[str]] = [[]]
+    for w in head:
+        clean = w.strip(",.’'")
+        if clean[:1].isupper() and clean.lower() not in _TITLES:
+            runs[-1].append(clean)
+        elif runs[-1]:
+            runs.append([])
+    named = [r for r in runs if r]
+    if len(named) >= 2 and len(named[-1]) >= 2:
+        return named[-1]
     run: list[str] = []
     for w in words:
         clean = w.strip(",.’'")
