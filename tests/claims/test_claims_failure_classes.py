@@ -103,3 +103,16 @@ def test_a_second_cue_after_the_tag_starts_a_second_content() -> None:
     quotes = _quotes(text)
     assert [q.text for q in quotes] == ["“He stands for the middle class,”", "Sanders is “the most trustworthy.”"]
     assert quotes[0].speaker_start == quotes[1].speaker_start
+
+
+def test_a_title_case_headline_with_its_verb_is_an_attribution() -> None:
+    text = "Clinton Says Russians Hacked The DNC Servers\n\nThe campaign spoke on Sunday."
+    [q] = _quotes(text)
+    assert (q.text, text[q.speaker_start:q.speaker_end]) == ("Russians Hacked The DNC Servers", "Clinton")
+
+
+def test_a_report_before_its_tag_with_a_long_appositive() -> None:
+    text = ("The strategy was to attach himself to the Tea Party and attend every local meeting, said "
+            "Mark Jones, a professor of political science at Rice University in Houston.")
+    [q] = _quotes(text)
+    assert q.text.startswith("The strategy was") and q.speaker == "Mark Jones"

@@ -7,7 +7,7 @@ import re
 
 from .segment import Span, paragraphs, quote_spans
 from .quotes import _ACCORDING, CUE_RE, RawAttribution, _unit, _units
-from .broad import _CUE_WORDS, _HEADLINE, _SPEECH_WORDS, _WORD_RE, _broad
+from .broad import _CUE_WORDS, _HEADLINE, _SPEECH_WORDS, _WORD_RE, TITLE_SAYS, _broad
 
 def _lexicon_hits(text: str, para: Span) -> list[re.Match]:
     """The paragraph's words that are in the broad cue lexicon (found once, used per unit)."""
@@ -25,7 +25,7 @@ def find_attributions(text: str, paras: list[Span] | None = None, deadline_check
             return out, False
         quotes, unclosed, starts_q = quote_spans(text, para)
         hits = _lexicon_hits(text, para)
-        if not (quotes or hits or _HEADLINE.match(text, para.start, para.end) or CUE_RE.search(text, para.start, para.end)
+        if not (quotes or hits or _HEADLINE.match(text, para.start, para.end) or TITLE_SAYS.match(text, para.start, para.end) or CUE_RE.search(text, para.start, para.end)
                 or _ACCORDING.search(text, para.start, para.end)):
             prev_unclosed = False
             continue

@@ -487,8 +487,20 @@ _LABELS = frozenset(
 )
 
 
+# Title-case headline with its verb: "Clinton Says Russians Hacked DNC"
+TITLE_SAYS = re.compile(
+    r"((?:[A-Z][\w.’'&\-]*\s+){0,5}[A-Z][\w.’'&\-]*)\s+(?:Says|Said|Tells|Warns|Claims|Insists|Argues|Admits|Thinks|Believes)\s+(?=[A-Z‘“'\"])"
+)
+
+
 def _headline(text: str, ua: int, ub: int, allq: list[Span]) -> RawAttribution | None:
-    """Headline style "Trump: Cruz Has a Long Way to Go" — a name, a colon, the claim."""
+    """Headline style "Trump: Cruz Has a Long Way to Go" — a name, a colon, the claim — or
+    "Clinton Says Russians Hacked DNC"."""
+    t = TITLE_SAYS.match(text, ua, ub)
+    if t is not None:
+        ca, cb = _trim(text, t.end(), _extend(text, ub, allq))
+        if len(text[ca:cb].split()) >= 2:
+            return RawAttribution(ca, cb, t.start(1), t.end(1), text[t.end(1):t.end()].strip(), _has_q(text, ca, cb))
     m = _HEADLINE.match(text, ua, ub)
     if m is None or m.group(1).split()[0].lower().strip("’'s") in _LABELS:
         return None

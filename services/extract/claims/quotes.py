@@ -90,6 +90,10 @@ _SENT_END = re.compile(
 )
 
 
+# an appositive closing the sentence after a speaker: "…, said Mark Jones, a professor at Rice."
+_APPOSITIVE = re.compile(r",\s+(?:a|an|the|who|one|his|her|its|their|former|[A-Z][a-z]+(?:’s|'s))\s+[^“”\"]*$")
+
+
 def _short_tail(tail: str) -> bool:
     """An attribution tail that ends the sentence: "said on Tuesday in an interview."."""
     if re.match(r"\s*,\s*(?:adding|saying|noting|citing|arguing|explaining|according|referring|in)\b", tail):
@@ -347,7 +351,7 @@ def _unit(text: str, unit: Span, uq: list[Span], allq: list[Span], speech: bool 
         # C, CUE SPK.
         if comma > 15 and len(before) - comma <= 3:
             spk = _speaker_after(text, m.end(), ub)
-            if spk and _short_tail(text[spk[1]:ub]):
+            if spk and (_short_tail(text[spk[1]:ub]) or _APPOSITIVE.match(text, spk[1], ub)):
                 ca, cb = _trim(text, ua, ua + comma)
                 res.append(RawAttribution(ca, cb, spk[0], spk[1], m.group(), _has_q(text, ca, cb)))
                 break
