@@ -116,3 +116,12 @@ def test_a_report_before_its_tag_with_a_long_appositive() -> None:
             "Mark Jones, a professor of political science at Rice University in Houston.")
     [q] = _quotes(text)
     assert q.text.startswith("The strategy was") and q.speaker == "Mark Jones"
+
+
+def test_a_speaker_span_leaves_out_a_trailing_time_and_a_pronoun_skips_number_words() -> None:
+    text = "Louisiana Gov. Bobby Jindal on Monday said the state would block the settlement."
+    [q] = _quotes(text)
+    assert text[q.speaker_start:q.speaker_end] == "Louisiana Gov. Bobby Jindal"
+    text = "Sam Houston stayed behind. Three Democrats left early. “It was worth it,” he said."
+    [q] = _quotes(text)
+    assert q.speaker == "Sam Houston"

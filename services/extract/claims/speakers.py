@@ -123,6 +123,13 @@ _MALE_FIRST = frozenset(
     dick lindsey rick reid orrin lamar elijah vladimir bashar xi""".split()
 )
 _TITLED = re.compile(r"\b(Mr|Mrs|Ms|Miss)\.?\s+([A-Z][\w’'\-]+)")
+_TRAILING_TIME = re.compile(
+    r"\s+(?:on|last|this|earlier|late|early)\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
+    r"week|month|year|night|morning|afternoon|evening|weekend|fall|spring|summer|winter)\b.*$"
+)
+_NOT_NAME_FIRST = frozenset(
+    "one two three four five several some many most all both each few other others another".split()
+)
 _REFLEXIVE = frozenset("himself herself themselves itself myself ourselves".split())
 _NAME_WORD = re.compile(r"[A-Z][\w.’'\-]*$")
 
@@ -131,6 +138,9 @@ def trim_mention(text: str, start: int, end: int, verbs: frozenset[str] = frozen
     """A speaker mention without a verb or modifier it took from the clause: "President Trump
     undercut" → "President Trump", "Trump himself" → "Trump", "Clinton reportedly" → "Clinton". ``verbs``: the cue
     lexicon's word forms ("says"; a plural noun as in "Sanders supporters" is no verb)."""
+    time = _TRAILING_TIME.search(text, start, end)
+    if time and time.start() > start and text[start].isupper():
+        end = time.start()  # "Gov. Bobby Jindal on Monday" → "Gov. Bobby Jindal"
     words = list(re.finditer(r"\S+", text[start:end]))
     for k, w in enumerate(words[1:], 1):
         if not all(_NAME_WORD.match(x.group()) for x in words[:k]):
@@ -179,7 +189,8 @@ class SpeakerResolver:
     def _agrees(self, pronoun: str, name: str) -> bool:
         """Whether a person pronoun may stand for ``name``: a name (not "the report"), and
         of the pronoun's gender when the name's gender is known."""
-        if not name[:1].isupper() or name.split()[0].lower() in ("the", "a", "an", "this"):
+        first = name.split()[0].lower()
+        if not name[:1].isupper() or first in ("the", "a", "an", "this") or first in _NOT_NAME_FIRST:
             return False
         want = "f" if pronoun in ("she", "her", "hers") else "m" if pronoun in ("he", "him", "his") else None
         got = self.gender_of(name)
