@@ -66,7 +66,7 @@ def test_to_dict_has_contract_keys_plus_type():
     d = claims[0].to_dict()
     assert set(d) == {
         "kind", "text", "start", "end", "direct", "speaker", "speaker_start",
-        "speaker_end", "cue", "checkworthiness", "type",
+        "speaker_end", "cue", "checkworthiness", "type", "confidence", "fragments",
     }
     assert all(isinstance(c, Claim) for c in claims)
 

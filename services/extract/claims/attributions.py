@@ -7,7 +7,7 @@ import re
 
 from .segment import Span, paragraphs, quote_spans
 from .quotes import _ACCORDING, CUE_RE, RawAttribution, _unit, _units
-from .broad import _CUE_WORDS, _HEADLINE, _SPEECH_WORDS, _WORD_RE, _broad
+from .broad import _CUE_WORDS, _HEADLINE, _SPEECH_WORDS, _WORD_RE, TITLE_SAYS, _broad
 
 def _lexicon_hits(text: str, para: Span) -> list[re.Match]:
     """The paragraph's words that are in the broad cue lexicon (found once, used per unit)."""
@@ -25,7 +25,7 @@ def find_attributions(text: str, paras: list[Span] | None = None, deadline_check
             return out, False
         quotes, unclosed, starts_q = quote_spans(text, para)
         hits = _lexicon_hits(text, para)
-        if not (quotes or hits or _HEADLINE.match(text, para.start, para.end) or CUE_RE.search(text, para.start, para.end)
+        if not (quotes or hits or _HEADLINE.match(text, para.start, para.end) or TITLE_SAYS.match(text, para.start, para.end) or CUE_RE.search(text, para.start, para.end)
                 or _ACCORDING.search(text, para.start, para.end)):
             prev_unclosed = False
             continue
@@ -52,11 +52,54 @@ def find_attributions(text: str, paras: list[Span] | None = None, deadline_check
                     continue
                 if pi == last_para_idx and q.start - last_direct.end < 200:
                     last_direct.end = max(last_direct.end, q.end)
-                elif (pi - last_para_idx <= 2 and q.start == para.start and (starts_q or prev_unclosed)
+                elif (pi - last_para_idx <= 3 and q.start == para.start and (starts_q or prev_unclosed)
                       and len(text[q.start:q.end].split()) >= 3):
                     r = RawAttribution(q.start, q.end, last_direct.speaker_start, last_direct.speaker_end, last_direct.cue, True)
                     out.append(r)
                     last_direct = r
                     last_para_idx = pi
         prev_unclosed = unclosed
-    return out, True
+    return _untangle(_split_second_cues(text, out)), True
+
+
+# a second cue right after a quotation's own tag: "“Q1,” she wrote, arguing that C2"
+_SECOND_CUE = re.compile(
+    r"[^.!?“”\"]{0,60}?,\s+(?:(?:who|and)\s+(?:later\s+|also\s+)?(?:said|added|argued|noted|wrote)|adding|arguing|saying|"
+    r"noting|explaining|mentioning|meaning|insisting|warning|citing|asserting)\b[,:]?\s*(?:that\s+)?"
+)
+
+
+def _split_second_cues(text: str, found: list[RawAttribution]) -> list[RawAttribution]:
+    """“Q1,” X said, adding that C2 → Q1 and C2, both X's: a content that holds its own tag
+    ends at the quotation before it when a second cue follows the tag."""
+    out: list[RawAttribution] = []
+    for r in found:
+        out.append(r)
+        if r.speaker_start is None or r.speaker_end is None or not r.start < r.speaker_start < r.end:
+            continue
+        m = _SECOND_CUE.match(text, r.speaker_end, r.end)
+        close = max(text.rfind(c, r.start, r.speaker_start) for c in "”\"»")
+        if m is None or close <= r.start or r.end - m.end() < 8:
+            continue
+        rest = RawAttribution(m.end(), r.end, r.speaker_start, r.speaker_end, m.group().strip(" ,:"), r.direct)
+        r.end = close + 1
+        out.append(rest)
+    return out
+
+
+def _untangle(found: list[RawAttribution]) -> list[RawAttribution]:
+    """One attribution per content: a content nested in another's with the same speaker
+    mention is the same attribution found twice (the quotation pass and the broad pass, or
+    a quotation joined to the one before it)."""
+    order = sorted(found, key=lambda r: (r.start, -r.end))
+    drop: set[int] = set()
+    for k, o in enumerate(order):
+        for r in order[k + 1 :]:
+            if r.start >= o.end:
+                break
+            inside = min(r.end, o.end) - r.start
+            if r.end <= o.end and r.speaker_start == o.speaker_start:
+                drop.add(id(r))
+            elif inside >= 0.7 * (r.end - r.start) and (o.end - o.start) <= 2.0 * (r.end - r.start):
+                drop.add(id(r))  # the same content with another speaker mention: keep the first
+    return [r for r in found if id(r) not in drop]

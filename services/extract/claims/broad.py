@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .segment import Span
+from .segment import ALL_DQ, Span
 from .quotes import (  # helpers shared by both passes
     _ACCORDING, _SPEECH, RawAttribution, _extend, _has_q, _in_quote, _leading_np, _short_tail,
     _speaker_before, _that_skip, _trim,
@@ -386,7 +386,7 @@ def _attribution(text: str, cue: _Cue, spk: tuple[int, int] | None, passive: boo
     if cue.lemma in _BROAD_NEEDS_THAT and _that_skip(text[cue.end : cue.end + 120]) is None:
         return None  # "the bill would add $1.2 trillion": no report without "that"/":"
     ca, cb = _content_after(text, cue, ub, allq)
-    if not _content_ok(text[ca:cb], cue):
+    if not _content_ok(text[ca:cb], cue, text[cue.start:cue.end]):
         return None
     return RawAttribution(ca, cb, spk[0], spk[1], cue_text, _has_q(text, ca, cb))
 
@@ -487,8 +487,20 @@ _LABELS = frozenset(
 )
 
 
+# Title-case headline with its verb: "Clinton Says Russians Hacked DNC"
+TITLE_SAYS = re.compile(
+    r"((?:[A-Z][\w.’'&\-]*\s+){0,5}[A-Z][\w.’'&\-]*)\s+(?:Says|Said|Tells|Warns|Claims|Insists|Argues|Admits|Thinks|Believes)\s+(?=[A-Z‘“'\"])"
+)
+
+
 def _headline(text: str, ua: int, ub: int, allq: list[Span]) -> RawAttribution | None:
-    """Headline style "Trump: Cruz Has a Long Way to Go" — a name, a colon, the claim."""
+    """Headline style "Trump: Cruz Has a Long Way to Go" — a name, a colon, the claim — or
+    "Clinton Says Russians Hacked DNC"."""
+    t = TITLE_SAYS.match(text, ua, ub)
+    if t is not None:
+        ca, cb = _trim(text, t.end(), _extend(text, ub, allq))
+        if len(text[ca:cb].split()) >= 2:
+            return RawAttribution(ca, cb, t.start(1), t.end(1), text[t.end(1):t.end()].strip(), _has_q(text, ca, cb))
     m = _HEADLINE.match(text, ua, ub)
     if m is None or m.group(1).split()[0].lower().strip("’'s") in _LABELS:
         return None
@@ -502,9 +514,21 @@ def _headline(text: str, ua: int, ub: int, allq: list[Span]) -> RawAttribution |
 _NOUN_NEXT = frozenset("is are was were would will could can may might should has have had of".split())
 
 
-def _content_ok(content: str, cue: _Cue) -> bool:
+# After an action verb's object, a time, place or purpose phrase: "called Macron on Tuesday
+# to congratulate him", "thanked the crowd in Iowa" report an act, not a statement.
+_ACT_AFTER_OBJECT = re.compile(
+    r"^(?:\S+\s+){1,3}?(?:on|at|from|last|this|early|late|to|in|after|before|during|while|with)\s"
+    r"(?!(?:be|have)\b)"
+)
+_ACT_LEMMAS = frozenset(("call",))
+
+
+def _content_ok(content: str, cue: _Cue, cue_text: str = "") -> bool:
     words = content.split()
     if len(words) < 2 or words[0].lower() in _NOUN_NEXT:
+        return False
+    if cue.lemma in _ACT_LEMMAS and " " not in cue_text.strip() and not any(c in content for c in ALL_DQ) \
+            and _ACT_AFTER_OBJECT.match(content):
         return False
     if cue.kind == "inf":  # an intention is "to VP", maybe after an object: "urged him to"
         return "to" in (w.lower() for w in words[:5])

@@ -8,7 +8,10 @@ from .checkworthy import load_model, statement_type
 from .model import Claim, ClaimsResult
 from .attributions import find_attributions
 from .segment import paragraphs, sentences
-from .speakers import SpeakerResolver
+from .broad import _CUE_WORDS
+from .confidence import attribution_confidence
+from .segment import ALL_DQ
+from .speakers import SpeakerResolver, mention_kind, trim_mention
 
 STATEMENT_THRESHOLD = 0.5
 _SCORE_BATCH = 128
@@ -42,6 +45,20 @@ def _scores(model, texts: list[str], deadline: float) -> list[float]:
     return out
 
 
+def _fragments(text: str, start: int, end: int, s_start: int | None, s_end: int | None) -> tuple[tuple[int, int], ...]:
+    """The content without an attribution standing inside it: from the quotation mark that
+    closes before the speaker to the one that opens after it ("“Q1,” X told reporters, where
+    …. “Q2.”" → Q1 and Q2)."""
+    if s_start is None or s_end is None or not start < s_start < s_end < end:
+        return ((start, end),)
+    a = max(text.rfind(c, start, s_start) for c in ALL_DQ)
+    b = min((i for i in (text.find(c, s_end, end) for c in ALL_DQ) if i >= 0), default=-1)
+    if a <= start or b < 0:
+        return ((start, end),)
+    a += 2 if text[a + 1 : a + 2] == "\u2060" else 1
+    return ((start, a), (b, end))
+
+
 def _find(text: str, deadline: float, hard_deadline: float) -> ClaimsResult:
     """Attributions are sought until ``deadline``; those found are then finished (speaker,
     score) until ``hard_deadline``, so a partial result keeps what the search found."""
@@ -61,17 +78,23 @@ def _find(text: str, deadline: float, hard_deadline: float) -> ClaimsResult:
     previous: str | None = None
     for r in raw:
         speaker = None
+        kind = "none"
         if r.speaker_start is not None and r.speaker_end is not None:
+            r.speaker_start, r.speaker_end = trim_mention(norm, r.speaker_start, r.speaker_end, _CUE_WORDS)
             speaker = resolver.resolve(r.speaker_start, r.speaker_end, previous)
             mention = text[r.speaker_start : r.speaker_end].split()
+            kind = mention_kind(" ".join(mention), speaker)
             if speaker and (len(mention) > 1 or mention[0][:1].isupper()) and mention[0].lower() not in ("they", "we", "it", "i"):
                 previous = speaker
-        quotes.append(("quote", text[r.start : r.end], r.start, r.end, r.direct, speaker, r.speaker_start,
-                       r.speaker_end, r.cue))
+        content = text[r.start : r.end]
+        quotes.append(("quote", content, r.start, r.end, r.direct, speaker, r.speaker_start,
+                       r.speaker_end, r.cue, attribution_confidence(norm[r.start : r.end], r.cue, kind),
+                       _fragments(norm, r.start, r.end, r.speaker_start, r.speaker_end)))
         if time.perf_counter() > hard_deadline:
             complete = False
             break
-    claims = [Claim(*q, round(s, 4), None) for q, s in zip(quotes, _scores(model, [q[1] for q in quotes], hard_deadline))]
+    claims = [Claim(*q[:9], round(s, 4), None, *q[9:])
+              for q, s in zip(quotes, _scores(model, [q[1] for q in quotes], hard_deadline))]
     complete = complete and len(claims) == len(quotes) and not over()
     if complete:
         candidates = []
@@ -88,6 +111,6 @@ def _find(text: str, deadline: float, hard_deadline: float) -> ClaimsResult:
         for (seg, start, end), score in zip(candidates, scores):
             if score >= STATEMENT_THRESHOLD:
                 claims.append(Claim("statement", seg, start, end, False, None, None, None, None,
-                                    round(score, 4), statement_type(seg)))
+                                    round(score, 4), statement_type(seg), round(score, 4), ((start, end),)))
     claims.sort(key=lambda c: (c.start, c.kind))
     return ClaimsResult(claims, not complete)

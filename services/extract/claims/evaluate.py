@@ -73,6 +73,18 @@ def _prf(tp: int, npred: int, ngold: int) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
+CONFIDENCE_THRESHOLDS = (0.5, 0.7, 0.9)
+
+
+def _counts(quotes: list, golds: list[GoldAttribution]) -> tuple[int, int, int, int, int, int]:
+    """(matched, predicted, gold) over all attributions, then over direct quotes."""
+    tp = len(match([(c.start, c.end) for c in quotes], [g.content for g in golds]))
+    dq = [c for c in quotes if any(ch in c.text for ch in QUOTE_CHARS)]
+    dg = [g for g in golds if g.direct]
+    dtp = len(match([(c.start, c.end) for c in dq], [g.content for g in dg]))
+    return tp, len(quotes), len(golds), dtp, len(dq), len(dg)
+
+
 def evaluate_attribution(folder: str | Path, out=None) -> dict:
     out = out or sys.stdout
     articles = load_polnear(folder)
@@ -81,27 +93,21 @@ def evaluate_attribution(folder: str | Path, out=None) -> dict:
     t0 = time.perf_counter()
     results = [find_claims(a.text) for a in articles]
     elapsed = time.perf_counter() - t0
-    tp = npred = ngold = 0
-    dtp = dpred = dgold = 0
     spk_ok = spk_n = 0
     partial = 0
+    by_min: dict[float, list[int]] = {t: [0] * 6 for t in (0.0, *CONFIDENCE_THRESHOLDS)}
     for art, res in zip(articles, results):
         partial += res.partial
         quotes = [c for c in res.claims if c.kind == "quote"]
         golds = list(art.attributions)
-        pairs = match([(c.start, c.end) for c in quotes], [g.content for g in golds])
-        tp += len(pairs)
-        npred += len(quotes)
-        ngold += len(golds)
-        for i, j in pairs:
+        for i, j in match([(c.start, c.end) for c in quotes], [g.content for g in golds]):
             if golds[j].source:
                 spk_n += 1
                 spk_ok += _speaker_ok(art.text, quotes[i], golds[j])
-        dq = [c for c in quotes if any(ch in c.text for ch in QUOTE_CHARS)]
-        dg = [g for g in golds if g.direct]
-        dtp += len(match([(c.start, c.end) for c in dq], [g.content for g in dg]))
-        dpred += len(dq)
-        dgold += len(dg)
+        for t, acc in by_min.items():
+            for k, n in enumerate(_counts([c for c in quotes if c.confidence >= t], golds)):
+                acc[k] += n
+    tp, npred, ngold, dtp, dpred, dgold = by_min[0.0]
     p, r, f = _prf(tp, npred, ngold)
     dp, dr, df = _prf(dtp, dpred, dgold)
     acc = spk_ok / spk_n if spk_n else 0.0
@@ -118,6 +124,12 @@ def evaluate_attribution(folder: str | Path, out=None) -> dict:
     print(f"overall  P {p:.3f}  R {r:.3f}  F1 {f:.3f}", file=out)
     print(f"direct   P {dp:.3f}  R {dr:.3f}  F1 {df:.3f}  (gold {dgold}, predicted {dpred}, matched {dtp})", file=out)
     print(f"speaker accuracy {acc:.3f}  ({spk_ok}/{spk_n} matched with a gold source)", file=out)
+    for t in CONFIDENCE_THRESHOLDS:
+        c = by_min[t]
+        ap, ar, _ = _prf(c[0], c[1], c[2])
+        bp, br, _ = _prf(c[3], c[4], c[5])
+        figures[f"confidence_{t}"] = {"precision": ap, "recall": ar, "direct_precision": bp, "direct_recall": br}
+        print(f"confidence >= {t}: overall P {ap:.3f} R {ar:.3f}  direct P {bp:.3f} R {br:.3f}", file=out)
     print(f"throughput {figures['articles_per_s']:.1f} articles/s  {figures['words_per_s']:.0f} words/s (single process)", file=out)
     return figures
 

@@ -18,6 +18,12 @@ class Claim:
     cue: str | None
     checkworthiness: float  # [0, 1]
     type: str | None = None  # statement type: quantity | comparison | causal | event | other
+    # how likely the attribution is right, from its cues (quotes.confidence); a precision
+    # knob: keep claims at or above a threshold. Statements carry their checkworthiness.
+    confidence: float = 0.0
+    # the content's pieces without the attribution standing between them:
+    # “Q1,” X said, where …. “Q2.” → ((Q1), (Q2)); one piece otherwise
+    fragments: tuple[tuple[int, int], ...] = ()
 
     def to_dict(self) -> dict:
         return {
@@ -32,6 +38,8 @@ class Claim:
             "cue": self.cue,
             "checkworthiness": self.checkworthiness,
             "type": self.type,
+            "confidence": self.confidence,
+            "fragments": [list(f) for f in self.fragments],
         }
 
 

@@ -40,7 +40,9 @@ _SPEECH = (
     "found|finds|show|shows|showed|revealed|reveals|concluded|concludes|indicated|indicates|"
     "pointed out|points out|added that|predicting|asserted|asserts|alleged|alleges|"
     "hopes|hoped|fears|feared|worries|worried|expects|expected|knows|knew|felt|feels|"
-    "explains|demanded|demands|mused|boasted|boasts|lamented|laments|conceded|shouted|yelled"
+    "explains|demanded|demands|mused|boasted|boasts|lamented|laments|conceded|shouted|yelled|"
+    "fumed|scoffed|snapped|retorted|remarked|exclaimed|cautioned|pleaded|answered|interjected|"
+    "griped|grumbled|gushed|marveled|thundered|recounted"
 )
 # Verbs that need "that" before their content when used indirectly (too ambiguous alone).
 _NEEDS_THAT = frozenset(
@@ -65,7 +67,7 @@ _BAD_LAST = frozenset(
     "that has have had who".split()
 )
 _LEAD = re.compile(
-    r"(?:(?:but|and|so|yet|still|now|then|instead|meanwhile|however|later|earlier|indeed|"
+    r"(?:(?:but|and|so|yet|still|now|then|instead|meanwhile|however|later|earlier|indeed|as|"
     r"in fact|also|further|moreover|separately|previously|ultimately|finally)\b[,\s]*)+",
     re.I,
 )
@@ -79,6 +81,17 @@ _TAIL_WORDS = frozenset(
     website blog op-ed memo earlier this also then again previously told""".split()
 )
 _TAIL_STOP = frozenset("is was are were has have had will would can could should that be".split())
+
+
+# a sentence end, not the full stop of an initial or a title: "George W. Bush", "Gov. Mike Pence"
+_SENT_END = re.compile(
+    r"(?<!\b[A-Z])(?<!\bMr)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bJr)(?<!\bSr)(?<!\bMrs)(?<!\bGov)(?<!\bSen)"
+    r"(?<!\bRep)(?<!\bGen)(?<!\bLt)(?<!\bCol)[.!?]"
+)
+
+
+# an appositive closing the sentence after a speaker: "…, said Mark Jones, a professor at Rice."
+_APPOSITIVE = re.compile(r",\s+(?:a|an|the|who|one|his|her|its|their|former|[A-Z][a-z]+(?:’s|'s))\s+[^“”\"]*$")
 
 
 def _short_tail(tail: str) -> bool:
@@ -196,13 +209,15 @@ def _speaker_after(text: str, cue_end: int, hi: int) -> tuple[int, int] | None:
     if cut:
         b = a + cut.start()
         phrase = text[a:b]
-    if not phrase or not (phrase[0].isupper() or phrase.split()[0].lower() in ("the", "a", "an", "his", "her", "their", "its", "one", "two", "several", "some", "many", "another")):
+    if not phrase or not (phrase[0].isupper() or phrase.split()[0].lower() in _DETERMINERS
+                          or (phrase[0].islower() and re.search(r"\s[A-Z][a-z]+\s+[A-Z][a-z]", phrase))):
         return None
     if any(w.lower() in _MODALS for w in phrase.split()):  # "…, hopes his campaign could win": a clause
         return None
     return (a, b) if _speaker_ok(phrase) else None
 
 
+_DETERMINERS = frozenset("the a an his her their its one two several some many another".split())
 _MODALS = frozenset("could would should will can may might must has have had did does do".split())
 
 
@@ -223,7 +238,7 @@ def _speaker_ok(phrase: str) -> bool:
         return False
     if words[-1].endswith(("’s", "'s")) and any(w[:1].islower() for w in words):
         return False  # "Lawmakers rejected Delgado's [claim]": a clause ending in a possessor
-    if low[0] in _BAD_FIRST or low[0].endswith("ing"):
+    if low[0] in _BAD_FIRST or (low[0].endswith("ing") and not (len(words) == 1 and words[0][:1].isupper())):
         return False
     if any(c in phrase for c in ALL_DQ):
         return False
@@ -241,11 +256,25 @@ def _units(text: str, para: Span, quotes: list[Span]) -> list[Span]:
     sents = sentences(text, para)
     out: list[Span] = []
     for s in sents:
-        if out and any(q.start < s.start < q.end for q in quotes):
+        if out and (any(q.start < s.start < q.end for q in quotes) or _tag_after_quote(text, out[-1], s)):
             out[-1] = Span(out[-1].start, s.end)
         else:
             out.append(s)
     return out
+
+
+def _tag_after_quote(text: str, prev: Span, s: Span) -> bool:
+    """``“Q.” Smith said.``: a sentence that is only the attribution of the quotation that
+    ends the previous one (the quotation's own full stop split them)."""
+    if text[prev.end - 1] not in "”\"»\u2060" or s.end - s.start > 120 or text[s.start] in ALL_DQ:
+        return False
+    m = CUE_RE.search(text, s.start, s.end)
+    if m is None or m.start() - s.start > 60 or any(c in text[s.start : s.end] for c in ALL_DQ):
+        return False
+    tail = text[m.end() : s.end]
+    first = tail.split()[0].lower().strip(",.") if tail.split() else ""
+    return _short_tail(tail) or (" that " not in tail and len(tail.split()) <= 14
+                                 and (first in _OBJ_WORDS or first.endswith("ly") or first in _TAIL_WORDS))
 
 
 def _in_quote(pos: int, quotes: list[Span]) -> bool:
@@ -264,7 +293,7 @@ def _unit(text: str, unit: Span, uq: list[Span], allq: list[Span], speech: bool 
         nxt = uq[i + 1].start if i + 1 < len(uq) else ub
         post = text[q.end:nxt]
         m = CUE_RE.search(post)
-        if m and m.start() <= 60 and not re.search(r"[.!?]", post[: m.start()]):
+        if m and m.start() <= 60 and not _SENT_END.search(post, 0, m.start()):
             cs, ce = q.end + m.start("verb"), q.end + m.end()
             spk = _speaker_before(text, q.end, q.end + m.start()) if m.start() > 1 else None
             if spk is None:
@@ -322,7 +351,7 @@ def _unit(text: str, unit: Span, uq: list[Span], allq: list[Span], speech: bool 
         # C, CUE SPK.
         if comma > 15 and len(before) - comma <= 3:
             spk = _speaker_after(text, m.end(), ub)
-            if spk and _short_tail(text[spk[1]:ub]):
+            if spk and (_short_tail(text[spk[1]:ub]) or _APPOSITIVE.match(text, spk[1], ub)):
                 ca, cb = _trim(text, ua, ua + comma)
                 res.append(RawAttribution(ca, cb, spk[0], spk[1], m.group(), _has_q(text, ca, cb)))
                 break

@@ -89,9 +89,19 @@ def quote_spans(text: str, para: Span) -> tuple[list[Span], bool, bool]:
     """Double-quoted spans in a paragraph (marks included).
 
     Returns (spans, opens_unclosed, starts_with_quote): a paragraph that opens a quotation
-    and never closes it continues the quote in the next paragraph (news style).
+    and never closes it continues the quote in the next paragraph (news style). A curly
+    quotation nested in another with double marks (“A “B” C”) stays inside the outer one
+    when the marks balance; when they do not, every closing mark closes.
     """
+    nested = _quote_spans(text, para, nest=True)
+    if nested[1] and not _quote_spans(text, para, nest=False)[1]:
+        return _quote_spans(text, para, nest=False)
+    return nested
+
+
+def _quote_spans(text: str, para: Span, nest: bool) -> tuple[list[Span], bool, bool]:
     spans: list[Span] = []
+    depth = 0
     open_at = -1
     lo, hi = para.start, para.end
     for mark in _DQ.finditer(text, lo, hi):  # only the marks: no Python loop over every character
@@ -108,9 +118,15 @@ def quote_spans(text: str, para: Span) -> tuple[list[Span], bool, bool]:
                 continue
         else:
             is_open = c in OPEN_DQ
+        if is_open and open_at >= 0 and text[i - 1] in ".,!?" and (i + 1 >= hi or text[i + 1].isspace()):
+            is_open = False  # “Q?“ he asked: an opening mark typed where the closing one goes
         if is_open:
             if open_at < 0:
                 open_at = i
+            elif nest and c in OPEN_DQ:
+                depth += 1
+        elif open_at >= 0 and depth > 0:
+            depth -= 1
         elif open_at >= 0:
             # core.py turns a closing '' into '"' + WORD JOINER: the joiner belongs to the mark
             end = i + 2 if i + 1 < hi and text[i + 1] == "\u2060" else i + 1

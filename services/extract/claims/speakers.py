@@ -58,7 +58,23 @@ _CAMPAIGN = re.compile(r"\b([A-Z][a-z]+)(?:’s|'s)?\s+campaign\b")
 
 def _first_name_run(words: list[str]) -> list[str]:
     """The first run of capitalised words after titles: "Her rival, businessman Carl Henning"
-    → ["Carl", "Henning"]."""
+    → ["Carl", "Henning"]; a run that a common noun ends is a modifier of the next one:
+    "George W. Bush speechwriter Noam Neusner" → ["Noam", "Neusner"]."""
+    head: list[str] = []
+    for w in words:
+        if w.endswith(",") or w.lower() in ("of", "for", "from", "at", "in", "and"):
+            break
+        head.append(w)
+    runs: list[list[str]] = [[]]
+    for w in head:
+        clean = w.strip(",.’'")
+        if clean[:1].isupper() and clean.lower() not in _TITLES:
+            runs[-1].append(clean)
+        elif runs[-1]:
+            runs.append([])
+    named = [r for r in runs if r]
+    if len(named) >= 2 and len(named[-1]) >= 2:
+        return named[-1]
     run: list[str] = []
     for w in words:
         clean = w.strip(",.’'")
@@ -69,6 +85,59 @@ def _first_name_run(words: list[str]) -> list[str]:
         elif run:
             break
     return run
+
+
+# Gender cues for pronoun agreement: common first names (US news) and titles.
+_FEMALE_FIRST = frozenset(
+    """hillary carly nancy sarah elizabeth nikki kellyanne huma debbie michelle melania ivanka
+    megyn jill susan mary patricia jennifer linda barbara margaret lisa karen betty helen sandra
+    donna carol ruth sharon laura emily kimberly deborah jessica amy anna rebecca kathleen martha
+    amanda stephanie christine maria janet catherine heather diane julie joyce victoria kelly
+    joan evelyn judith cheryl megan andrea hannah jacqueline gloria teresa ann sara janice
+    julia marie madeleine kirsten claire tammy dianne kamala condoleezza madeline valerie loretta
+    katie jane rachel hope jan cathy kathy donna dana ana samantha lindsay alice rosa
+    angela theresa marsha joni kelly ayotte""".split()
+)
+_MALE_FIRST = frozenset(
+    """donald bernie ted marco jeb ben john chris rand mike mitch paul barack joe bill george
+    james robert michael william david richard joseph thomas charles daniel matthew mark steven
+    andrew kenneth kevin brian edward ronald timothy jason jeffrey ryan jacob gary eric jonathan
+    stephen larry justin scott brandon frank benjamin gregory samuel raymond patrick alexander
+    jack dennis jerry tyler aaron jose henry adam douglas nathan peter zachary kyle walter harold
+    carl jeremy keith roger gerald ethan arthur terry christian sean lawrence austin noah jesse
+    joe bryan billy bruce albert willie gabriel logan alan juan wayne roy ralph randy eugene
+    vincent russell louis bobby philip johnny harry reince newt rudy corey sean tim jim bob tom
+    dick lindsey rick reid orrin lamar elijah vladimir bashar xi""".split()
+)
+_TITLED = re.compile(r"\b(Mr|Mrs|Ms|Miss)\.?\s+([A-Z][\w’'\-]+)")
+_TRAILING_TIME = re.compile(
+    r"\s+(?:on|last|this|earlier|late|early)\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
+    r"week|month|year|night|morning|afternoon|evening|weekend|fall|spring|summer|winter)\b.*$"
+)
+_NOT_NAME_FIRST = frozenset(
+    "one two three four five several some many most all both each few other others another".split()
+)
+_REFLEXIVE = frozenset("himself herself themselves itself myself ourselves".split())
+_NAME_WORD = re.compile(r"[A-Z][\w.’'\-]*$")
+
+
+def trim_mention(text: str, start: int, end: int, verbs: frozenset[str] = frozenset()) -> tuple[int, int]:
+    """A speaker mention without a verb or modifier it took from the clause: "President Trump
+    undercut" → "President Trump", "Trump himself" → "Trump", "Clinton reportedly" → "Clinton". ``verbs``: the cue
+    lexicon's word forms ("says"; a plural noun as in "Sanders supporters" is no verb)."""
+    time = _TRAILING_TIME.search(text, start, end)
+    if time and time.start() > start and text[start].isupper():
+        end = time.start()  # "Gov. Bobby Jindal on Monday" → "Gov. Bobby Jindal"
+    words = list(re.finditer(r"\S+", text[start:end]))
+    for k, w in enumerate(words[1:], 1):
+        if not all(_NAME_WORD.match(x.group()) for x in words[:k]):
+            break
+        low = w.group().strip(",.’'")
+        if not low[:1].islower():
+            continue
+        if low in _REFLEXIVE or low.endswith(("ly", "ed")) or low in verbs:
+            return start, start + words[k - 1].end()
+    return start, end
 
 
 class SpeakerResolver:
@@ -88,6 +157,31 @@ class SpeakerResolver:
             if len(name) > len(by_last.get(last, "")) and len(name.split()) <= 4:
                 by_last[last] = name
         self.by_last = by_last
+        self.gender: dict[str, str] = {}  # surname → "m" | "f", from titles in the article
+        for m in _TITLED.finditer(text, 0, min(len(text), limit)):
+            self.gender.setdefault(m.group(2).lower(), "m" if m.group(1) == "Mr" else "f")
+
+    def gender_of(self, name: str) -> str | None:
+        """"m", "f" or None for a resolved speaker name: a title the article gives the
+        surname ("Mrs. Clinton"), else the first name."""
+        words = name.split()
+        if not words or not words[0][:1].isupper() or words[0].lower() in ("the", "a", "an"):
+            return None
+        g = self.gender.get(words[-1].lower())
+        if g:
+            return g
+        first = words[0].lower()
+        return "f" if first in _FEMALE_FIRST else "m" if first in _MALE_FIRST else None
+
+    def _agrees(self, pronoun: str, name: str) -> bool:
+        """Whether a person pronoun may stand for ``name``: a name (not "the report"), and
+        of the pronoun's gender when the name's gender is known."""
+        first = name.split()[0].lower()
+        if not name[:1].isupper() or first in ("the", "a", "an", "this") or first in _NOT_NAME_FIRST:
+            return False
+        want = "f" if pronoun in ("she", "her", "hers") else "m" if pronoun in ("he", "him", "his") else None
+        got = self.gender_of(name)
+        return want is None or got is None or got == want
 
     def resolve(self, start: int, end: int, previous: str | None) -> str:
         mention = self.text[start:end].strip()
@@ -98,9 +192,9 @@ class SpeakerResolver:
         if len(words) == 1 and low in _RELATIVE:
             return self._antecedent(start) or mention
         if len(words) == 1 and low in _PERSON_PRONOUNS | {"i"}:
-            if previous:
+            if previous and self._agrees(low, previous):
                 return previous
-            return self._nearest_person(start) or mention
+            return self._nearest_person(start, low) or mention
         if len(words) == 1 and low in _PLURAL_PRONOUNS:
             return previous or mention
         caps = _first_name_run(words)
@@ -130,10 +224,13 @@ class SpeakerResolver:
         """The fullest name in the article with this last word ("Sanders's" → "Sarah Sanders")."""
         return self.by_last.get(_POSSESSIVE.sub("", surname).lower())
 
-    def _nearest_person(self, pos: int) -> str | None:
+    def _nearest_person(self, pos: int, pronoun: str = "i") -> str | None:
+        """The latest name before ``pos`` that the pronoun agrees with."""
         for p, name in reversed(self.names):
             if p < pos:
-                return self.by_last.get(name.split()[-1].lower(), name)
+                full = self.by_last.get(name.split()[-1].lower(), name)
+                if self._agrees(pronoun, full):
+                    return full
         return None
 
     def _nearest_org(self, pos: int, noun: str) -> str | None:
@@ -153,3 +250,17 @@ class SpeakerResolver:
         if best and best.lower().startswith("the ") and not best.startswith("The"):
             best = "The" + best[3:]
         return best
+
+
+def mention_kind(mention: str, resolved: str | None) -> str:
+    """How a speaker was found: "name" (a capitalised name), "pronoun" (resolved to a name),
+    "unresolved" (a pronoun or relative left as it is), "phrase" (a common noun phrase)."""
+    words = mention.split()
+    if not words or not resolved:
+        return "none"
+    low = words[0].lower()
+    if len(words) == 1 and low in _PERSON_PRONOUNS | _PLURAL_PRONOUNS | _RELATIVE | {"i", "it"}:
+        return "pronoun" if resolved[:1].isupper() and resolved.lower() != low else "unresolved"
+    if words[0][:1].isupper() and low not in ("the", "a", "an"):
+        return "name"
+    return "phrase"
