@@ -132,11 +132,64 @@ async def errors_middleware(request: web.Request, handler: Any) -> web.StreamRes
         return _error(503, f"database unavailable: {exc.detail}")
 
 
+def article_list_handler(store: Store) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """A minimal ``GET /articles`` without ``url`` (newest first; filters site, language,
+    since, has_claims, story_id; keyset pages), written so the explorer could be tested while
+    the complete version is built on the API branch: on merge, take that one."""
+
+    def query(site: str | None, language: str | None, since: str | None,
+              has_claims: bool | None, story_id: str | None,
+              after: list[Any] | None, limit: int) -> list[dict[str, Any]]:
+        count = "(SELECT COUNT(*) FROM claims c WHERE c.article_id = a.id)"
+        where, params = ["1 = 1"], []
+        for column, value in (("a.domain", site), ("a.language", language),
+                              ("a.story_id", story_id)):
+            if value:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if since:
+            where.append("a.fetched_at >= ?")
+            params.append(since)
+        if has_claims is not None:
+            where.append(f"{count} {'>' if has_claims else '='} 0")
+        if after:
+            where.append("(a.fetched_at < ? OR (a.fetched_at = ? AND a.id < ?))")
+            params += [after[0], after[0], after[1]]
+        with store._cursor() as cur:  # noqa: SLF001 - stand-in until the API branch merges
+            cur.execute(store._sql(  # noqa: SLF001
+                f"SELECT a.id, a.url, a.canonical_url, a.title, a.domain, a.language, "
+                f"a.published, a.fetched_at, {count}, a.story_id, a.duplicate_of "
+                f"FROM articles a WHERE {' AND '.join(where)} "
+                f"ORDER BY a.fetched_at DESC, a.id DESC LIMIT ?"), [*params, limit])
+            names = ("id", "url", "canonical_url", "title", "site", "language", "published",
+                     "fetched_at", "claims_count", "story_id", "duplicate_of")
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    async def handler(request: web.Request) -> web.Response:
+        flag = _text(request, "has_claims", 8)
+        if flag not in (None, "", "true", "false", "1", "0"):
+            raise BadRequest("has_claims must be true or false")
+        limit = _int(request, "limit", 50, 1, 500)
+        after = _cursor(request, "articles", [str, str])
+        found = await asyncio.to_thread(
+            query, _text(request, "site", 256), _text(request, "language", 16),
+            _since(request), None if not flag else flag in ("true", "1"),
+            _text(request, "story_id", 128), after, limit + 1)
+        found, cursor = _page(found, limit, lambda a: [a["fetched_at"], a["id"]], "articles")
+        return _json({"items": found, "next_cursor": cursor})
+
+    return handler
+
+
 def api_routes(store: Store) -> list[web.RouteDef]:
     async def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return await asyncio.to_thread(fn, *args, **kwargs)
 
+    recent_articles = article_list_handler(store)
+
     async def articles_by_url(request: web.Request) -> web.Response:
+        if "url" not in request.query:
+            return await recent_articles(request)
         raw = _text(request, "url", 8192)
         if not raw:
             return _error(400, "query parameter 'url' is required")

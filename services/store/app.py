@@ -19,6 +19,7 @@ from newswire.settings import Settings
 from newswire.web import health_routes, start_site
 from services.store.api import api_routes, errors_middleware
 from services.store.db import Store
+from services.store.explorer import explorer_routes
 
 __all__ = ["create_runtime", "failure_from_record", "main"]
 
@@ -77,6 +78,7 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
     # The query API, on its own port, with the same health endpoints.
     api = web.Application(client_max_size=1024 * 1024, middlewares=[errors_middleware])
     api.add_routes(api_routes(store))
+    api.add_routes(explorer_routes())
     broker_seen = {"at": 0.0}
 
     async def pipeline_ready() -> tuple[bool, dict[str, object]]:
