@@ -17,7 +17,8 @@ from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 from newswire.settings import KafkaSettings
 from newswire.topics import Topics
 
-__all__ = ["client_options", "ensure_topics", "make_consumer", "make_producer", "wait_for_broker"]
+__all__ = ["client_options", "ensure_topics", "make_consumer", "make_producer", "start_client",
+           "wait_for_broker"]
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,16 @@ def make_producer(kafka: KafkaSettings) -> AIOKafkaProducer:
 
 def make_consumer(kafka: KafkaSettings, *topics: str, **options: Any) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(*topics, **client_options(kafka), **options)
+
+
+async def start_client(client: AIOKafkaProducer | AIOKafkaConsumer) -> None:
+    """Start a producer or consumer; when the broker cannot be reached, stop it again before
+    raising, so nothing is left half-open (asyncio would log it as unclosed)."""
+    try:
+        await client.start()
+    except BaseException:
+        await client.stop()
+        raise
 
 
 async def wait_for_broker(kafka: KafkaSettings, timeout: float = 30.0) -> None:

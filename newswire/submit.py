@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from newswire.errors import InvalidUrl
 from newswire.events import UrlSubmitted, cloudevent_headers, encode
-from newswire.kafka import make_producer
+from newswire.kafka import make_producer, start_client
 from newswire.settings import Settings
 from newswire.topics import Topics
 from newswire.tracing import new_traceparent
@@ -42,7 +42,7 @@ async def submit_urls(settings: Settings, urls: Iterable[str], *, refresh: bool 
         return result
     topic = Topics(settings.kafka.namespace).url_submitted
     producer = make_producer(settings.kafka)
-    await producer.start()
+    await start_client(producer)
     try:
         futures = [
             await producer.send(
