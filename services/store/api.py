@@ -181,6 +181,41 @@ def article_list_handler(store: Store) -> Callable[[web.Request], Awaitable[web.
     return handler
 
 
+def speaker_list_handler(store: Store) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """A minimal ``GET /speakers`` (one item per speaker name, most claims first; ``q``
+    matches like /claims?speaker=), written so the explorer could be tested while the
+    complete version is built on the API branch: on merge, take that one."""
+
+    def query(words: list[str], after: list[Any] | None, limit: int) -> list[dict[str, Any]]:
+        where, params = ["c.speaker_name IS NOT NULL"], []
+        for word in words:
+            where.append("c.speaker_norm LIKE ?")
+            params.append(f"% {word} %")
+        having, extra = "", []
+        if after:
+            having = "HAVING COUNT(*) < ? OR (COUNT(*) = ? AND c.speaker_name > ?)"
+            extra = [after[0], after[0], after[1]]
+        with store._cursor() as cur:  # noqa: SLF001 - stand-in until the API branch merges
+            cur.execute(store._sql(  # noqa: SLF001
+                f"SELECT c.speaker_name, MAX(c.speaker_resolved), COUNT(*), "
+                f"COUNT(DISTINCT a.domain), MAX(c.seen_at) FROM claims c JOIN articles a "
+                f"ON a.id = c.article_id WHERE {' AND '.join(where)} GROUP BY c.speaker_name "
+                f"{having} ORDER BY COUNT(*) DESC, c.speaker_name LIMIT ?"),
+                [*params, *extra, limit])
+            names = ("speaker_name", "speaker", "claims", "sites", "latest")
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    async def handler(request: web.Request) -> web.Response:
+        limit = _int(request, "limit", 50, 1, 500)
+        after = _cursor(request, "speakers", [int, str])
+        found = await asyncio.to_thread(query, _words(request, "q") or [], after, limit + 1)
+        found, cursor = _page(found, limit, lambda s: [s["claims"], s["speaker_name"]],
+                              "speakers")
+        return _json({"items": found, "next_cursor": cursor})
+
+    return handler
+
+
 def api_routes(store: Store) -> list[web.RouteDef]:
     async def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return await asyncio.to_thread(fn, *args, **kwargs)
@@ -286,6 +321,7 @@ def api_routes(store: Store) -> list[web.RouteDef]:
         web.get("/articles/{id}/claims", article_claims),
         web.get("/search", search),
         web.get("/claims", claims),
+        web.get("/speakers", speaker_list_handler(store)),
         web.get("/stories", stories),
         web.get("/stories/{id}", story),
         web.get("/stats", stats),

@@ -159,6 +159,38 @@ def test_search_box_and_filters(page: Browser, pipe: Pipeline, story: dict[str, 
     assert set(story.values()) <= set(_ids(page, "#article-list > li"))
 
 
+def test_speakers_index_and_paged_list(page: Browser, pipe: Pipeline,
+                                       story: dict[str, str], shots: Path) -> None:
+    page.goto(f"{pipe.api}/#/")
+    page.wait_route("articles")
+    page.click("nav a[href='#/speakers']")
+    page.wait_route("speakers")
+    page.click("#f-speaker")
+    page.type("berg")
+    page.press("Enter", 13)
+    page.wait_for("location.hash === '#/speakers?q=berg'")
+    page.wait_route("speakers")
+    assert page.eval("[...document.querySelectorAll('#speaker-list > li')]"
+                     ".map(li => li.dataset.name)") == ["Anna Berg"]
+    meta = page.eval("document.querySelector('#speaker-list .meta').textContent")
+    assert meta.startswith("4 claims · 3 outlets")  # 2 quotes in the Courier, 1 each else
+    page.screenshot(shots / "speakers-desktop.png")
+    page.click("#speaker-list a.title")
+    page.wait_route("speaker/Anna Berg")
+
+    # two articles a page: "More articles" fetches the rest, each once, newest first
+    page.goto(f"{pipe.api}/#/?limit=2")
+    page.wait_route("articles")
+    assert len(_ids(page, "#article-list > li")) == 2
+    everything = [a["id"] for a in httpx.get(f"{pipe.api}/articles").json()["items"]]
+    while page.eval("!!document.querySelector('button.more')"):
+        shown = len(_ids(page, "#article-list > li"))
+        page.click("button.more")
+        page.wait_for(f"document.querySelectorAll('#article-list > li').length > {shown}")
+    assert _ids(page, "#article-list > li") == everything
+    assert set(story.values()) <= set(everything)
+
+
 _CONTRAST = """(() => {
   const lum = (rgb) => {
     const [r, g, b] = rgb.map(v => { v /= 255; return v <= 0.03928 ? v / 12.92

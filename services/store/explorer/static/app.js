@@ -88,13 +88,22 @@ function showError(err) {
   page("Something went wrong", h("p", { class: "error", role: "alert" }, String(err.message || err)));
 }
 
-function moreButton(label, load) {
+// A "More" button under a keyset-paged list: fetches the next page, adds its items.
+function appendMore(label, cursor, fetchPage, addItems) {
+  if (!cursor) return;
   const button = h("button", { type: "button", class: "secondary more" }, label);
   button.addEventListener("click", async () => {
     button.disabled = true;
-    try { await load(button); } catch (err) { button.replaceWith(h("p", { class: "error", role: "alert" }, err.message)); }
+    try {
+      const next = await fetchPage(cursor);
+      addItems(next);
+      cursor = next.next_cursor;
+      if (cursor) button.disabled = false; else button.remove();
+    } catch (err) {
+      if (!(err instanceof Stale)) button.replaceWith(h("p", { class: "error", role: "alert" }, err.message));
+    }
   });
-  return button;
+  main.append(button);
 }
 
 // -- articles (the home page, with filters and live updates) -------------------------------
@@ -116,7 +125,7 @@ function filterForm(filters) {
   const form = h("form", { class: "filters", "aria-label": "Filter articles" },
     field("site", "Site", "text", { placeholder: "e.g. example.com" }),
     field("language", "Language", "text", { placeholder: "e.g. en", size: 5 }),
-    field("since", "Fetched since", "date"),
+    field("since", "Since", "date"),
     h("div", { class: "check" },
       h("input", { id: "f-has_claims", name: "has_claims", type: "checkbox",
                    checked: filters.has_claims === "true" }),
@@ -142,21 +151,18 @@ async function articlesView(params) {
   const list = h("ol", { class: "items", id: "article-list", "aria-label": "Articles, newest first" });
   const status = h("p", { class: "muted", id: "live-status" }, "Live: new articles appear here as they are stored.");
   page("Recent articles", filterForm(filters), status, list);
-  const first = await api("/articles", { ...filters, limit: 50 });
+  const size = filters.limit || 50; // #/?limit=N: the page size behind "More articles"
+  const first = await api("/articles", { ...filters, limit: size });
   const seen = new Set();
   for (const a of first.items) { seen.add(a.id); list.append(articleItem(a, false)); }
   if (!first.items.length) list.replaceWith(h("p", { id: "article-list-empty" }, "No articles match."));
-  if (first.next_cursor) {
-    let cursor = first.next_cursor;
-    main.append(moreButton("More articles", async (button) => {
-      const next = await api("/articles", { ...filters, limit: 50, cursor });
+  appendMore("More articles", first.next_cursor,
+    (cursor) => api("/articles", { ...filters, limit: size, cursor }),
+    (next) => {
       for (const a of next.items) {
         if (!seen.has(a.id)) { seen.add(a.id); list.append(articleItem(a, false)); }
       }
-      cursor = next.next_cursor;
-      if (cursor) button.disabled = false; else button.remove();
-    }));
-  }
+    });
   let timer = null;
   const poll = async () => {
     if (mine !== generation) return;
@@ -283,15 +289,36 @@ async function speakerView(name) {
   const list = h("ol", { class: "claims", id: "speaker-claims" }, found.claims.map((c) => claimItem(c, true)));
   page(name, h("p", { class: "meta" }, "Claims attributed to this speaker, newest first."),
     found.claims.length ? list : h("p", {}, "No claims by this speaker."));
-  if (found.next_cursor) {
-    let cursor = found.next_cursor;
-    main.append(moreButton("More claims", async (button) => {
-      const next = await api("/claims", { speaker: name, limit: 50, cursor });
-      list.append(...next.claims.map((c) => claimItem(c, true)));
-      cursor = next.next_cursor;
-      if (cursor) button.disabled = false; else button.remove();
-    }));
-  }
+  appendMore("More claims", found.next_cursor,
+    (cursor) => api("/claims", { speaker: name, limit: 50, cursor }),
+    (next) => list.append(...next.claims.map((c) => claimItem(c, true))));
+}
+
+// -- speakers: who is quoted most ----------------------------------------------------------
+function speakerItem(s) {
+  return h("li", { "data-name": s.speaker_name },
+    h("a", { href: speakerHref(s.speaker_name), class: "title" }, s.speaker || s.speaker_name),
+    h("div", { class: "meta" }, `${s.claims} claims · ${s.sites} outlets · latest `,
+      timeEl(s.latest)));
+}
+
+async function speakersView(params) {
+  const q = params.get("q") || "";
+  const form = h("form", { class: "filters", "aria-label": "Find a speaker" },
+    h("div", {}, h("label", { for: "f-speaker" }, "Name"),
+      h("input", { id: "f-speaker", name: "q", type: "text", value: q })),
+    h("div", {}, h("button", { type: "submit" }, "Find")));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const value = String(new FormData(form).get("q") || "").trim();
+    location.hash = "#/speakers" + (value ? `?q=${encodeURIComponent(value)}` : "");
+  });
+  const found = await api("/speakers", { q, limit: 50 });
+  const list = h("ol", { class: "items", id: "speaker-list" }, found.items.map(speakerItem));
+  page("Speakers", form, found.items.length ? list : h("p", {}, "No speaker found."));
+  appendMore("More speakers", found.next_cursor,
+    (cursor) => api("/speakers", { q, limit: 50, cursor }),
+    (next) => list.append(...next.items.map(speakerItem)));
 }
 
 // -- stories: outlets side by side ---------------------------------------------------------
@@ -407,6 +434,7 @@ async function route() {
     if (!parts.length) await articlesView(params);
     else if (parts[0] === "article" && parts[1]) await articleView(parts[1]);
     else if (parts[0] === "speaker" && parts[1]) await speakerView(parts[1]);
+    else if (parts[0] === "speakers") await speakersView(params);
     else if (parts[0] === "stories") await storiesView();
     else if (parts[0] === "story" && parts[1]) await storyView(parts[1]);
     else if (parts[0] === "search") await searchView(params);
