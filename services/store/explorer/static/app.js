@@ -42,6 +42,8 @@ async function api(path, params) {
   return body;
 }
 
+// Only web addresses become links to elsewhere (never javascript: or data: URLs).
+const webUrl = (url) => (/^https?:\/\//i.test(url || "") ? url : null);
 const articleHref = (id) => `#/article/${encodeURIComponent(id)}`;
 const speakerHref = (name) => `#/speaker/${encodeURIComponent(name)}`;
 const storyHref = (id) => `#/story/${encodeURIComponent(id)}`;
@@ -272,7 +274,8 @@ async function articleView(id) {
       a.site || a.domain || "", a.author ? ` · ${a.author}` : "",
       a.language ? ` · ${a.language}` : "", " · published ", timeEl(a.published) || "unknown",
       " · fetched ", timeEl(a.fetched_at), " · ",
-      h("a", { href: a.url, rel: "noopener noreferrer" }, "original")),
+      webUrl(a.url) ? h("a", { href: webUrl(a.url), rel: "noopener noreferrer" }, "original")
+        : null),
     a.duplicate_of ? h("p", { class: "note" }, "A syndicated copy of ",
       h("a", { href: articleHref(a.duplicate_of) }, "an earlier article"), ".") : null,
     a.story_id ? h("p", {}, h("a", { href: storyHref(a.story_id), id: "story-link" },
