@@ -421,13 +421,22 @@ OPENAPI: dict[str, Any] = {
                             "404 for unknown ids, 503 while the database is unreachable."},
     "paths": {
         "/articles": {"get": {
-            "summary": "The article stored for a URL (any spelling that canonicalises to it)",
-            "parameters": [_param("url", "query", {"type": "string"}, "the URL", True)],
+            "summary": "The article stored for a URL (any spelling that canonicalises to it); "
+                       "without url, articles newest first (items, next_cursor), filtered by "
+                       "site, language, since, has_claims, story_id",
+            "parameters": [_param("url", "query", {"type": "string"}, "the URL"),
+                           _LIMIT, _CURSOR],
             "responses": {
                 "200": _ok("stored (status ok) or failed (status failed)",
                            {"oneOf": [_ARTICLE_SCHEMA, _FAILED_SCHEMA]}),
                 "400": _ERROR, "404": {"description": "still in flight or never submitted"},
                 "503": _UNAVAILABLE}}},
+        "/speakers": {"get": {
+            "summary": "Speakers by name, most claims first, with how many outlets carry them",
+            "parameters": [_param("q", "query", {"type": "string"},
+                                  "every word must be a word of the speaker"), _LIMIT, _CURSOR],
+            "responses": {"200": _ok("speakers", _list("items", {"type": "object"})),
+                          "400": _ERROR, "503": _UNAVAILABLE}}},
         "/articles/{id}": {"get": {
             "summary": "An article by id, with its claims",
             "parameters": [_ID_PARAM],

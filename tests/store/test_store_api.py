@@ -148,7 +148,8 @@ BAD: list[tuple[str, dict[str, str], int, str]] = [
     ("/articles/" + "a" * 200, {}, 400, "invalid article id"),
     ("/articles", {"url": "javascript:alert(1)"}, 400, "invalid url"),
     ("/articles", {"url": "http://exa\x00mple.com/"}, 400, "NUL"),
-    ("/articles", {}, 400, "required"),
+    ("/articles", {"url": ""}, 400, "required"),  # without url= it lists articles
+    ("/articles", {"has_claims": "maybe"}, 400, "has_claims"),
     ("/failures", {"limit": "many"}, 400, "integer"),
 ]
 
