@@ -9,12 +9,13 @@ SHARED ?= ../shared/data
 
 install: $(STAMP)
 
-# Debian tools the operations tests use: docker-compose validates the compose file,
-# promtool (package prometheus) checks and unit-tests the alert rules.
+# Debian tools the tests use: docker-compose validates the compose file, promtool (package
+# prometheus) checks and unit-tests the alert rules, chromium runs the web explorer's tests.
 tools:
-	@command -v docker-compose >/dev/null && command -v promtool >/dev/null || \
+	@command -v docker-compose >/dev/null && command -v promtool >/dev/null && \
+	  command -v chromium >/dev/null || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    docker-compose prometheus >/dev/null; }
+	    docker-compose prometheus chromium >/dev/null; }
 
 # Idempotent: the venv is rebuilt only when the dependency files change. requirements/lock.txt
 # pins every package with its hashes and goes in first, so a fresh clone installs what was tested.

@@ -6,9 +6,11 @@ import argparse
 import asyncio
 import logging
 import sys
+from importlib.metadata import version
 
 import orjson
 
+from newswire.cli_errors import INTERNAL, describe
 from newswire.settings import Settings
 
 __all__ = ["main"]
@@ -16,6 +18,7 @@ __all__ = ["main"]
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="newswire", description=__doc__)
+    p.add_argument("--version", action="version", version=f"newswire {version('newswire')}")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("up", help="embedded broker (unless configured), the three services, the API")
     s = sub.add_parser("service", help="run one service in the foreground")
@@ -53,12 +56,29 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a command; an ordinary failure is one line on stderr and an exit code (see
+    newswire/cli_errors.py), never a traceback."""
     args = _parser().parse_args(argv)
-    settings = Settings()
+    settings: Settings | None = None
+    try:
+        settings = Settings()
+        return _run(args, settings)
+    except (Exception, KeyboardInterrupt) as exc:
+        message, code = describe(exc, settings.kafka.servers if settings else None)
+        if code == INTERNAL and settings is not None and settings.log_level.lower() == "debug":
+            raise
+        print(f"newswire: {message}", file=sys.stderr)
+        return code
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     for noisy in ("httpx", "aiokafka", "faust", "mode"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.root.level))
+    if args.command in ("submit", "discover", "status", "tail"):
+        # a client of the broker: a broker it cannot reach is said once, in main()'s one line
+        logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     cmd = args.command
     if cmd == "service":
         from importlib import import_module
@@ -90,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return discover_command(settings, args.urls, refresh=args.refresh)
     if cmd == "status":
-        from newswire.status import collect_status, format_status, watch
+        from newswire.status import collect_status, format_status, status_exit_code, watch
 
         if args.watch:
             try:
@@ -99,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 0
         status = asyncio.run(collect_status(settings))
         print(orjson.dumps(status).decode() if args.json else format_status(status))
-        return 0
+        return status_exit_code(status)
     if cmd == "tail":
         from newswire.tail import tail
 

@@ -29,7 +29,7 @@ from newswire.settings import KafkaSettings
 from newswire.topics import Topics
 
 __all__ = ["check_record_size", "client_options", "ensure_topics", "kafka_error", "make_consumer",
-           "make_producer", "ssl_context", "topic_configs", "wait_for_broker"]
+           "make_producer", "ssl_context", "start_client", "topic_configs", "wait_for_broker"]
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +90,16 @@ def make_producer(kafka: KafkaSettings) -> AIOKafkaProducer:
 
 def make_consumer(kafka: KafkaSettings, *topics: str, **options: Any) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(*topics, **client_options(kafka), **options)
+
+
+async def start_client(client: AIOKafkaProducer | AIOKafkaConsumer) -> None:
+    """Start a producer or consumer; when the broker cannot be reached, stop it again before
+    raising, so nothing is left half-open (asyncio would log it as unclosed)."""
+    try:
+        await client.start()
+    except BaseException:
+        await client.stop()
+        raise
 
 
 async def wait_for_broker(kafka: KafkaSettings, timeout: float = 30.0) -> None:

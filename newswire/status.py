@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import httpx
 from aiokafka import TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 
-from newswire.kafka import make_consumer
+from newswire.cli_errors import BROKER_DOWN, PARTIAL
+from newswire.kafka import make_consumer, start_client
 from newswire.settings import Settings
 from newswire.topics import Topics
 
-__all__ = ["collect_status", "format_status"]
+__all__ = ["collect_status", "format_status", "status_exit_code"]
 
 # service -> (input topics, stages it runs)
 _INPUTS = {"ingest": ("url_submitted",), "extract": ("page_fetched", "article_extracted"),
@@ -41,7 +43,7 @@ async def _lag(settings: Settings, topics: Topics) -> dict[str, int | None]:
     for service, attrs in _INPUTS.items():
         consumer = make_consumer(settings.kafka, group_id=topics.group(service),
                                  enable_auto_commit=False)
-        await consumer.start()
+        await start_client(consumer)
         try:
             total = 0
             for attr in attrs:
@@ -107,6 +109,20 @@ def format_status(status: dict[str, Any]) -> str:
     if status.get("broker_error"):
         lines.append(f"broker {status['broker']}: {status['broker_error']}")
     return "\n".join(lines)
+
+
+def status_exit_code(status: dict[str, Any]) -> int:
+    """0 when everything answers; 3 when the broker does not; 1 when a service or the store
+    API does not. What is down is said in one line on stderr."""
+    down = [name for name, s in status["services"].items() if not s.get("up")]
+    if status.get("store") is None:
+        down.append("store API")
+    if status.get("broker_error"):
+        down.insert(0, f"broker {status['broker']}")
+    if not down:
+        return 0
+    print(f"newswire status: down: {', '.join(down)}", file=sys.stderr)
+    return BROKER_DOWN if status.get("broker_error") else PARTIAL
 
 
 def _table(status: dict[str, Any], previous: dict[str, Any] | None, interval: float) -> Any:

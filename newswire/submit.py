@@ -21,7 +21,7 @@ from aiokafka import AIOKafkaProducer
 from newswire.addresses import host_address, refused
 from newswire.errors import BlockedAddress, InvalidUrl
 from newswire.events import UrlSubmitted, cloudevent_headers, encode
-from newswire.kafka import make_producer
+from newswire.kafka import make_producer, start_client
 from newswire.settings import Settings
 from newswire.topics import Topics
 from newswire.tracing import new_traceparent
@@ -90,11 +90,7 @@ class Submitter:
         async with self._starting:
             if self._producer is None:
                 producer = make_producer(self.settings.kafka)
-                try:
-                    await producer.start()
-                except BaseException:
-                    await producer.stop()
-                    raise
+                await start_client(producer)
                 self._producer = producer
             return self._producer
 

@@ -8,7 +8,7 @@ from typing import IO
 import orjson
 from aiokafka import TopicPartition
 
-from newswire.kafka import make_consumer
+from newswire.kafka import make_consumer, start_client
 from newswire.settings import Settings
 
 __all__ = ["tail"]
@@ -18,7 +18,7 @@ async def tail(settings: Settings, topic: str, *, offset: str = "end", exit_at_e
                out: IO[str] = sys.stdout) -> int:
     consumer = make_consumer(settings.kafka, enable_auto_commit=False,
                              auto_offset_reset="earliest" if offset == "beginning" else "latest")
-    await consumer.start()
+    await start_client(consumer)
     try:
         partitions = consumer.partitions_for_topic(topic)
         if partitions is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 import socket
@@ -9,6 +10,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from newswire.broker import start_embedded_broker
 from newswire.demo import SiteServer
 from newswire.demo.site import site_app
 from newswire.settings import KafkaSettings, Settings
+from newswire.submit import submit_urls
 from newswire.supervisor import Supervisor
 
 
@@ -67,6 +70,11 @@ class Pipeline:
     @property
     def api(self) -> str:
         return f"http://{self.settings.api.host}:{self.settings.api.port}"
+
+    def submit(self, *urls: str) -> None:
+        """`newswire submit`, in process: every URL accepted and acknowledged."""
+        result = asyncio.run(submit_urls(self.settings, urls))
+        assert not result.rejected and len(result.submitted) == len(urls)
 
     def wait_for(self, url: str, timeout: float = 60) -> dict[str, object]:
         """Poll the API until the URL is accounted for (stored or failed)."""
@@ -132,13 +140,20 @@ def start_pipeline(broker: str, data_dir: Path, **extra: str) -> Pipeline:
     raise AssertionError(f"pipeline not ready within 90 s\n{logs}")
 
 
-@pytest.fixture(scope="session")
-def pipeline(broker: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    pipe = start_pipeline(broker, tmp_path_factory.mktemp("pipeline"))
+@contextmanager
+def running_pipeline(broker: str, data_dir: Path, **extra: str) -> Iterator[Pipeline]:
+    """A pipeline of its own, stopped on exit."""
+    pipe = start_pipeline(broker, data_dir, **extra)
     try:
         yield pipe
     finally:
         pipe.supervisor.stop()
+
+
+@pytest.fixture(scope="session")
+def pipeline(broker: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
+    with running_pipeline(broker, tmp_path_factory.mktemp("pipeline")) as pipe:
+        yield pipe
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ from newswire.topics import Topics
 from newswire.web import ReadyCheck, health_routes, start_site
 from services.store.api import api_app
 from services.store.db import Store
+from services.store.explorer import explorer_routes
 
 __all__ = ["create_runtime", "failure_from_record", "main", "pipeline_readiness",
            "record_dlq_record"]
@@ -147,7 +148,8 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
     submitter = Submitter(settings, screen_addresses=True)
     # The query API, on its own port, with the same health endpoints.
     api = api_app(store, submitter,
-                  health_routes(rt.registry, pipeline_readiness(settings, rt.ready)))
+                  [*health_routes(rt.registry, pipeline_readiness(settings, rt.ready)),
+                   *explorer_routes()])
     api_runner: dict[str, web.AppRunner] = {}
 
     async def start_api() -> None:

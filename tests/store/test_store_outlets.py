@@ -16,29 +16,13 @@ import httpx
 import orjson
 import pytest
 
-from newswire.demo import SiteServer
 from newswire.status import collect_status
-from newswire.submit import submit_urls
 from newswire.urls import article_id, canonicalize
 from tests.conftest import Pipeline, start_pipeline
 from tests.store.fixtures import drop_pg_database, fresh_pg_database
-from tests.store.outlets import COURIER, GAZETTE, REPRINT, SHARED_QUOTE, outlet_app
+from tests.store.outlets import COURIER, GAZETTE, REPRINT, SHARED_QUOTE
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def outlets() -> Iterator[dict[str, str]]:
-    """The article URL of each outlet, each outlet on its own loopback host."""
-    servers = [(o, SiteServer(outlet_app(o), host=host))
-               for o, host in ((GAZETTE, "127.0.0.1"), (COURIER, "127.0.0.2"),
-                               (REPRINT, "127.0.0.3"))]
-    urls = {o.slug: s.start() + o.path for o, s in servers}
-    try:
-        yield urls
-    finally:
-        for _, s in servers:
-            s.stop()
 
 
 @pytest.fixture(scope="module")
@@ -52,11 +36,6 @@ def pg_pipeline(broker: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     finally:
         pipe.supervisor.stop()
         drop_pg_database(name)
-
-
-def _submit(pipe: Pipeline, *urls: str) -> None:
-    result = asyncio.run(submit_urls(pipe.settings, urls))
-    assert not result.rejected and len(result.submitted) == len(urls)
 
 
 def _get(pipe: Pipeline, path: str, **params: str) -> Any:
@@ -92,10 +71,10 @@ def test_two_outlets_same_quote_search_speaker_corroboration_and_replay(
         pg_pipeline: Pipeline, outlets: dict[str, str]) -> None:
     pipe = pg_pipeline
     gazette, courier, reprint = (outlets[o.slug] for o in (GAZETTE, COURIER, REPRINT))
-    _submit(pipe, gazette, courier)
+    pipe.submit(gazette, courier)
     for url in (gazette, courier):
         assert pipe.wait_for(url)["status"] == "ok"
-    _submit(pipe, reprint)  # after the original, so the reprint is the duplicate
+    pipe.submit(reprint)  # after the original, so the reprint is the duplicate
     assert pipe.wait_for(reprint)["status"] == "ok"
     ids = {url: article_id(canonicalize(url)) for url in (gazette, courier, reprint)}
 
@@ -130,7 +109,7 @@ def test_two_outlets_same_quote_search_speaker_corroboration_and_replay(
     stats = _get(pipe, "/stats")
     before = _enriched_events(pipe)
     consumed = asyncio.run(collect_status(pipe.settings))["services"]["ingest"]["consumed"]
-    _submit(pipe, gazette, courier)
+    pipe.submit(gazette, courier)
     _settle(pipe, consumed + 2)
     assert _get(pipe, "/stats") == stats
     for url in (gazette, courier):
@@ -175,14 +154,14 @@ def test_database_outage_pauses_the_store_and_it_catches_up(
     from newswire.demo.site import ARTICLES
 
     urls = [f"{news_site}/news/{a.slug}" for a in ARTICLES[:3]]
-    _submit(pipe, urls[0])
+    pipe.submit(urls[0])
     assert pipe.wait_for(urls[0])["status"] == "ok"
     articles_before = _get(pipe, "/stats")["articles"]
     dlq_before = _metric(pipe, "newswire_dlq_total")
     retried_before = _metric(pipe, "newswire_events_total", stage="store", outcome="retried")
     _pg_ctl("stop")
     try:
-        _submit(pipe, *urls[1:])
+        pipe.submit(*urls[1:])
         deadline = time.monotonic() + 45
         while time.monotonic() < deadline and _metric(
                 pipe, "newswire_events_total", stage="store", outcome="retried") \
