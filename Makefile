@@ -35,7 +35,7 @@ test: install tools
 	$(PY) -m pytest -q
 
 bench: install
-	$(PY) -m newswire.bench --data $(SHARED)
+	$(PY) -m bench --data $(SHARED)
 
 # Fault injection (1,000 URLs, every service SIGKILLed three times, store crash before the
 # offset commit, full replay) and hostile input; results are printed (see docs/reliability.md).

@@ -17,7 +17,7 @@ import pytest
 
 from newswire.demo import SiteServer
 from newswire.urls import article_id, canonicalize
-from tests.conftest import Pipeline, start_pipeline
+from tests.tools.pipeline import Pipeline, start_pipeline
 from tests.ingest.ingest_site import (
     ConnectionCounter,
     SiteLog,

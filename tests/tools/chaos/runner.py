@@ -18,9 +18,9 @@ from typing import Any
 
 import httpx
 
-from newswire.chaos.checker import Check, check, poll_accounted
-from newswire.chaos.harness import PipelineLike, Poller, readyz
-from newswire.chaos.rss import RssMonitor, children_of, wait_gone
+from tests.tools.chaos.checker import Check, check, poll_accounted
+from tests.tools.pipeline import PipelineLike, Poller, readyz
+from tests.tools.chaos.rss import RssMonitor, children_of, wait_gone
 from newswire.submit import submit_urls
 
 __all__ = ["Kill", "ChaosResult", "kill_service", "run_chaos", "stats"]
