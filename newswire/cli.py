@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         urls = [u for arg in args.urls for u in (sys.stdin if arg == "-" else [arg])]
         return report(asyncio.run(submit_urls(settings, urls, refresh=args.refresh)))
     if cmd == "discover":
-        from newswire.discover import discover_command
+        from services.ingest.discover import discover_command
 
         return discover_command(settings, args.urls, refresh=args.refresh)
     if cmd == "status":

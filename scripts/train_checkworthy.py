@@ -54,16 +54,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from services.extract.claims.checkworthy import (  # noqa: E402
-    MAX_CHARS,
     MODEL_PATH,
     CheckworthyModel,
     char_grams,
-    is_word,
     shape_grams,
-    tokens,
     word_grams,
-    wordpieces,
 )
+from services.extract.claims.wordpiece import MAX_CHARS, is_word, tokens, wordpieces  # noqa: E402
 from services.extract.claims.data import load_claimbuster  # noqa: E402
 
 SEED = 13

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from newswire.discover import Discoverer, DiscoverResult
+from services.ingest.discover import Discoverer, DiscoverResult
 from newswire.settings import IngestSettings
 
 __all__ = ["FeedPoller", "configured_feeds"]

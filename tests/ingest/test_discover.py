@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 
-from newswire.discover import Discoverer, parse_document
+from services.ingest.discover import Discoverer, parse_document
 from newswire.settings import IngestSettings
 from services.ingest.fetch import FetchPolicy, make_client
 from services.ingest.guard import AddressGuard
