@@ -34,6 +34,12 @@ run: install
 test: install tools
 	$(PY) -m pytest -q
 
+# ruff (rules and the reason for each ignore in pyproject.toml), then mypy: strict on the
+# package, the services and the benchmarks, except the overrides pyproject.toml lists.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
 bench: install
 	$(PY) -m bench --data $(SHARED)
 

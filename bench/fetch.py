@@ -32,7 +32,8 @@ HOSTS = [f"127.0.0.{i}" for i in range(1, 51)]
 _SERVER = r"""
 import asyncio, sys
 from aiohttp import web
-PAGE = b"<!DOCTYPE html><html><head><title>t</title></head><body>" + b"<p>news text</p>" * 300 + b"</body></html>"
+PAGE = (b"<!DOCTYPE html><html><head><title>t</title></head><body>" + b"<p>news text</p>" * 300
+        + b"</body></html>")
 async def page(request):
     return web.Response(body=PAGE, content_type="text/html")
 async def main(port, hosts):

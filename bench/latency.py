@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -108,5 +109,7 @@ if __name__ == "__main__":
 
     which = sys.argv[2] if len(sys.argv) > 2 else "all"
     folder = Path(sys.argv[1])
-    fn = {"latency": run_latency, "scaling": run_scaling, "all": run}[which]
+    runs: dict[str, Callable[[Path], dict[str, Any]]] = {
+        "latency": run_latency, "scaling": run_scaling, "all": run}
+    fn = runs[which]
     print(json.dumps(fn(folder), indent=1))

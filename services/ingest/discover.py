@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
-import httpx
 import orjson
 from lxml import etree
 from lxml import html as lxml_html
@@ -31,6 +30,7 @@ from newswire.submit import SubmitResult, submit_urls
 from newswire.urls import canonicalize
 from services.ingest.fetch import (
     FEED_TYPES,
+    Client,
     FetchPolicy,
     fetch_resource,
     inflate_gzip,
@@ -206,7 +206,7 @@ class Discoverer:
     ``validators`` keeps each document's ETag / Last-Modified between calls, so polling the
     same discoverer again sends conditional requests."""
 
-    def __init__(self, client: httpx.AsyncClient, policy: FetchPolicy, *, max_depth: int = 3,
+    def __init__(self, client: Client, policy: FetchPolicy, *, max_depth: int = 3,
                  max_documents: int = 500) -> None:
         self.client = client
         self.policy = policy

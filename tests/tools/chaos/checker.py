@@ -161,7 +161,10 @@ async def dlq_records(settings: Settings) -> list[tuple[str, dict[str, bytes]]]:
 
     out: list[tuple[str, dict[str, bytes]]] = []
     for topic in (t for t in Topics(settings.kafka.namespace).all() if t.endswith(".dlq")):
-        await read_topic(settings, topic, lambda r, t=topic: out.append((t, dict(r.headers))))
+        def each(record: Any, t: str = topic) -> None:
+            out.append((t, dict(record.headers)))
+
+        await read_topic(settings, topic, each)
     return out
 
 
