@@ -35,8 +35,14 @@ run: install
 test: install tools
 	$(PY) -m pytest -q
 
+# ruff (rules and the reason for each ignore in pyproject.toml), then mypy: strict on the
+# package, the services and the benchmarks, except the overrides pyproject.toml lists.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
 bench: install
-	$(PY) -m newswire.bench --data $(SHARED)
+	$(PY) -m bench --data $(SHARED)
 
 # Fault injection (1,000 URLs, every service SIGKILLed three times, store crash before the
 # offset commit, full replay) and hostile input; results are printed (see docs/reliability.md).

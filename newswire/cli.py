@@ -106,7 +106,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         urls = [u for arg in args.urls for u in (sys.stdin if arg == "-" else [arg])]
         return report(asyncio.run(submit_urls(settings, urls, refresh=args.refresh)))
     if cmd == "discover":
-        from newswire.discover import discover_command
+        from services.ingest.discover import discover_command
 
         return discover_command(settings, args.urls, refresh=args.refresh)
     if cmd == "status":

@@ -18,8 +18,15 @@ import httpx
 from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 
-__all__ = ["BAD_INPUT", "BROKER_DOWN", "API_DOWN", "INTERNAL", "INTERRUPTED", "PARTIAL",
-           "describe"]
+__all__ = [
+    "API_DOWN",
+    "BAD_INPUT",
+    "BROKER_DOWN",
+    "INTERNAL",
+    "INTERRUPTED",
+    "PARTIAL",
+    "describe",
+]
 
 PARTIAL, BAD_INPUT, BROKER_DOWN, API_DOWN, INTERNAL, INTERRUPTED = 1, 2, 3, 4, 70, 130
 

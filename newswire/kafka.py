@@ -7,6 +7,7 @@ broker rejects InitProducerId, so there it is off; see KafkaSettings.idempotence
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import ssl
 from typing import Any
@@ -39,8 +40,10 @@ def ssl_context(kafka: KafkaSettings) -> ssl.SSLContext | None:
     if not kafka.uses_tls:
         return None
     password = kafka.ssl_key_password.get_secret_value() if kafka.ssl_key_password else None
-    return create_ssl_context(cafile=kafka.ssl_cafile, certfile=kafka.ssl_certfile,
-                              keyfile=kafka.ssl_keyfile, password=password)
+    context: ssl.SSLContext = create_ssl_context(
+        cafile=kafka.ssl_cafile, certfile=kafka.ssl_certfile, keyfile=kafka.ssl_keyfile,
+        password=password)
+    return context
 
 
 def client_options(kafka: KafkaSettings) -> dict[str, Any]:
@@ -121,10 +124,8 @@ async def wait_for_broker(kafka: KafkaSettings, timeout: float = 30.0) -> None:
 
 
 async def _create_topics(admin: AIOKafkaAdminClient, new: list[NewTopic]) -> None:
-    try:
+    with contextlib.suppress(TopicAlreadyExistsError):  # another process won the race
         await admin.create_topics(new)
-    except TopicAlreadyExistsError:
-        pass  # another process won the race
 
 
 def topic_configs(kafka: KafkaSettings, *, compacted: bool) -> dict[str, str]:

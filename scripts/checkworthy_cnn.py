@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from checkworthy_teacher import digest
+
 from services.extract.claims.cnn import PAD, UNK, CnnScorer, piece_ids, window_mask
 
 DIM = 64
@@ -29,7 +30,7 @@ FORMAT = "newswire-checkworthy-cnn-1"
 
 def vocabulary(static) -> list[str]:
     """[PAD], then the static vectors' pieces (the first of which is [UNK])."""
-    pieces = ["[PAD]"] + list(static.names)
+    pieces = ["[PAD]", *list(static.names)]
     assert pieces[PAD] == "[PAD]" and pieces[UNK] == "[UNK]", pieces[:3]
     return pieces
 
@@ -117,7 +118,8 @@ def _train(texts, targets, static, seed) -> tuple[dict, object]:
         order = list(range(len(seqs)))
         rng.shuffle(order)
         # batches of similar length (less padding), in random order
-        chunks = [sorted(order[i : i + BATCH * 50], key=lambda j: len(seqs[j])) for i in range(0, len(order), BATCH * 50)]
+        chunks = [sorted(order[i : i + BATCH * 50], key=lambda j: len(seqs[j]))
+                  for i in range(0, len(order), BATCH * 50)]
         batches = [c[i : i + BATCH] for c in chunks for i in range(0, len(c), BATCH)]
         rng.shuffle(batches)
         for b in batches:
@@ -127,14 +129,15 @@ def _train(texts, targets, static, seed) -> tuple[dict, object]:
             loss.backward()
             opt.step()
             sched.step()
-        print(f"    cnn epoch {epoch + 1}/{EPOCHS} on {len(seqs)} sentences ({time.perf_counter() - t0:.0f} s)",
-              flush=True)
+        print(f"    cnn epoch {epoch + 1}/{EPOCHS} on {len(seqs)} sentences "
+              f"({time.perf_counter() - t0:.0f} s)", flush=True)
     net.eval()
     with torch.inference_mode():
         probe = net(*batch(list(range(min(200, len(seqs)))))).numpy()
     f = lambda t: t.detach().numpy().astype(np.float32)  # noqa: E731
-    arrays = {"format": np.array(FORMAT), "pieces": np.array(pieces), "emb": f(net.emb.weight).astype(np.float16),
-              "widths": np.array(WIDTHS), "out_w": f(net.out.weight)[0], "out_b": np.array(float(net.out.bias.detach()[0]))}
+    arrays = {"format": np.array(FORMAT), "pieces": np.array(pieces),
+              "emb": f(net.emb.weight).astype(np.float16), "widths": np.array(WIDTHS),
+              "out_w": f(net.out.weight)[0], "out_b": np.array(float(net.out.bias.detach()[0]))}
     for k, conv in zip(WIDTHS, net.convs):
         arrays[f"conv{k}_w"] = f(conv.weight).transpose(2, 1, 0)  # (width, dim, filters)
         arrays[f"conv{k}_b"] = f(conv.bias)

@@ -141,7 +141,8 @@ class Teacher:
         self.net.eval()
 
     def _encode(self, batch: list[str]):
-        e = self.tok(batch, padding=True, truncation=True, max_length=TEACHER_MAX_LEN, return_tensors="pt")
+        e = self.tok(batch, padding=True, truncation=True, max_length=TEACHER_MAX_LEN,
+                     return_tensors="pt")
         return e["input_ids"], e["attention_mask"]
 
     def _fit(self, texts: list[str], labels: list[int], seed: int) -> None:
@@ -167,7 +168,8 @@ class Teacher:
                 loss.backward()
                 opt.step()
                 sched.step()
-            print(f"  teacher epoch {epoch + 1}/{TEACHER_EPOCHS} ({time.perf_counter() - t0:.0f} s)", flush=True)
+            print(f"  teacher epoch {epoch + 1}/{TEACHER_EPOCHS} "
+                  f"({time.perf_counter() - t0:.0f} s)", flush=True)
 
     def logits(self, texts: list[str]) -> list[float]:
         """Teacher logits, cached per text list; batches of similar length."""

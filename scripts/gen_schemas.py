@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 
 import orjson
-
 from pydantic import TypeAdapter
 
 from newswire.events import (

@@ -48,26 +48,25 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from services.extract.claims.checkworthy import (  # noqa: E402
-    MAX_CHARS,
     MODEL_PATH,
     CheckworthyModel,
     char_grams,
-    is_word,
     shape_grams,
-    tokens,
     word_grams,
-    wordpieces,
 )
 from services.extract.claims.data import load_claimbuster  # noqa: E402
+from services.extract.claims.wordpiece import MAX_CHARS, is_word, tokens, wordpieces  # noqa: E402
 
 SEED = 13
-C = 1.0  # chosen among {1, 2, 4} (5-fold CV F1 0.771 / 0.772 / 0.771, hold-out 0.780 / 0.777 / 0.775)
+# chosen among {1, 2, 4} (5-fold CV F1 0.771 / 0.772 / 0.771, hold-out 0.780 / 0.777 / 0.775)
+C = 1.0
 MIN_DF_WORD = 2
 MIN_DF_SHAPE = 3
 MIN_DF_CHAR = 3
@@ -85,7 +84,7 @@ CNN_WEIGHT = 0.5  # share of the CNN in the distilled model's logit
 class Corpus:
     """Per-sentence features computed once; fits select rows."""
 
-    def __init__(self, texts: list[str], static: "StaticVectors") -> None:
+    def __init__(self, texts: list[str], static: StaticVectors) -> None:
         import numpy as np
         from scipy.sparse import csr_matrix
         from sklearn.feature_extraction import DictVectorizer
@@ -98,13 +97,16 @@ class Corpus:
         widx = {w: i for i, w in enumerate(self.vocab)}
         lens = [len(ws) for ws in self.words]
         self.M = csr_matrix(
-            (np.ones(sum(lens)), (np.repeat(np.arange(len(texts)), lens), [widx[w] for ws in self.words for w in ws])),
+            (np.ones(sum(lens)), (np.repeat(np.arange(len(texts)), lens),
+                                  [widx[w] for ws in self.words for w in ws])),
             shape=(len(texts), len(self.vocab)),
         )  # sentence x word occurrences
         self.char_dv = DictVectorizer()
-        self.U = self.char_dv.fit_transform([char_grams(w) for w in self.vocab]).tocsr()  # word x gram counts
+        # word x gram counts
+        self.U = self.char_dv.fit_transform([char_grams(w) for w in self.vocab]).tocsr()
         self.static = static
-        self.pieces = {w: [p for p in wordpieces(w, static.index) if p in static.index] for w in self.vocab}
+        self.pieces = {w: [p for p in wordpieces(w, static.index) if p in static.index]
+                       for w in self.vocab}
 
 
 class StaticVectors:
@@ -124,21 +126,25 @@ class StaticVectors:
         model = AutoModel.from_pretrained(path).eval()
         vocab = tok.get_vocab()
         # pieces a \w+ word can produce (drops [PAD], [unused0], ... which hold brackets)
-        names = sorted((p for p in vocab if not (p.startswith("[") and p != "[UNK]")), key=vocab.get)
+        names = sorted((p for p in vocab if not (p.startswith("[") and p != "[UNK]")),
+                       key=vocab.get)
         ids = torch.tensor([vocab[p] for p in names])
         out = []
         with torch.inference_mode():
             for i in range(0, len(ids), 512):
                 b = ids[i : i + 512]
-                inp = torch.stack([torch.full_like(b, tok.cls_token_id), b, torch.full_like(b, tok.sep_token_id)], 1)
-                out.append(model(input_ids=inp, attention_mask=torch.ones_like(inp)).last_hidden_state.mean(1).numpy())
+                inp = torch.stack([torch.full_like(b, tok.cls_token_id), b,
+                                   torch.full_like(b, tok.sep_token_id)], 1)
+                hidden = model(input_ids=inp, attention_mask=torch.ones_like(inp)).last_hidden_state
+                out.append(hidden.mean(1).numpy())
         self.names = names
         self.index = {p: i for i, p in enumerate(names)}
         self.vectors = np.concatenate(out).astype(np.float64)
 
 
 def _tfidf_block(counts: list[Counter], rows, min_df: int):
-    """DictVectorizer + min_df + sublinear TF-IDF fitted on ``rows``; returns (transform, names, idf)."""
+    """DictVectorizer + min_df + sublinear TF-IDF fitted on ``rows``; returns
+    (transform, names, idf)."""
     import numpy as np
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.feature_extraction.text import TfidfTransformer
@@ -149,7 +155,10 @@ def _tfidf_block(counts: list[Counter], rows, min_df: int):
     keep = np.where(df >= min_df)[0]
     tt = TfidfTransformer(sublinear_tf=True).fit(X[:, keep])
     names = [dv.feature_names_[j] for j in keep]
-    return (lambda idx: tt.transform(dv.transform([counts[i] for i in idx])[:, keep])), names, tt.idf_
+    def transform(idx: Any) -> Any:
+        return tt.transform(dv.transform([counts[i] for i in idx])[:, keep])
+
+    return transform, names, tt.idf_
 
 
 def _fit(cp: Corpus, rows, labels, vocab_rows=None) -> dict:
@@ -226,7 +235,8 @@ def _fit(cp: Corpus, rows, labels, vocab_rows=None) -> dict:
            sample_weight=np.r_[p[pos] * w_pos, (1 - p[neg]) * w_neg])
     coef = lr.coef_.ravel()
     nw, ns, ncg = len(wnames), len(snames), U.shape[1]
-    cw, cs, cc, ce = coef[:nw], coef[nw : nw + ns], coef[nw + ns : nw + ns + ncg], coef[nw + ns + ncg :]
+    cw, cs = coef[:nw], coef[nw : nw + ns]
+    cc, ce = coef[nw + ns : nw + ns + ncg], coef[nw + ns + ncg :]
     wproj = ce * scale / sd  # embedding block collapses to one scalar per piece
     g = st.vectors @ wproj
     r = lambda v: round(float(v), DIGITS)  # noqa: E731
@@ -241,7 +251,8 @@ def _fit(cp: Corpus, rows, labels, vocab_rows=None) -> dict:
         "emb_bias": r(-(wproj @ mu)),
         "intercept": r(lr.intercept_[0]),
         "calibration": {"slope": 1.0, "z0": 0.0},
-        "_sklearn_check": (blocks, lr),  # removed before writing; used to verify the pure-Python scorer
+        # removed before writing; used to verify the pure-Python scorer
+        "_sklearn_check": (blocks, lr),
     }
 
 
@@ -256,7 +267,7 @@ def _calibration(logits, gold) -> dict:
     y = np.asarray(gold)
     grid = np.round(np.arange(-200, 201) * 0.01, 2)
     f1 = np.array([2 * (y & (z >= g)).sum() / ((z >= g).sum() + y.sum()) for g in grid])
-    k = int(round(CALIB_WINDOW / 0.01))
+    k = round(CALIB_WINDOW / 0.01)
     smooth = np.convolve(f1, np.ones(2 * k + 1) / (2 * k + 1), mode="same")
     z0 = float(grid[int(np.argmax(smooth))])
     slope = float(LogisticRegression(C=1e6).fit(z.reshape(-1, 1), y).coef_[0, 0])
@@ -315,7 +326,8 @@ def fit_distilled(texts, labels, rows, news, static, work: Path) -> CheckworthyM
     transfer += [(n + len(aug) + k, None) for k in range(len(news))]
 
     def cnn(train):
-        return fit_cnn([cp.texts[i] for i in train], [targets[i] for i in train], static, SEED, work)
+        return fit_cnn([cp.texts[i] for i in train], [targets[i] for i in train], static, SEED,
+                       work)
 
     return fit_calibrated(cp, rows, targets, transfer, cnn)
 
@@ -341,8 +353,8 @@ def _write(m: CheckworthyModel, path: str, n: int) -> None:
         cnn = Path(path).with_suffix(".cnn.npz")
         shutil.copyfile(m.cnn.path, cnn)
         data["cnn"] = {"file": cnn.name, "weight": m.cnn_weight}
-    Path(path).write_text(json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=False),
-                          encoding="utf-8")
+    text = json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    Path(path).write_text(text, encoding="utf-8")
     print(f"wrote {path} ({Path(path).stat().st_size / 1e6:.2f} MB, trained on {n}, "
           f"calibration {data['calibration']})", flush=True)
 
@@ -354,16 +366,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-cv", action="store_true", help="skip the 5-fold cross-validation")
     ap.add_argument("--out", default=str(MODEL_PATH))
     ap.add_argument("--teacher", action="store_true",
-                    help="distil a fine-tuned MiniLM teacher into the student (how the shipped model is made)")
+                    help="distil a fine-tuned MiniLM teacher into the student "
+                         "(how the shipped model is made)")
     ap.add_argument("--unlabelled", nargs="*", default=[], metavar="PATH",
-                    help="with --teacher: text files, folders of them or ground-truth.json files whose "
-                         "sentences the teacher labels for the student")
-    ap.add_argument("--work", default="/tmp/newswire-checkworthy", help="cache of teachers and their logits")
-    ap.add_argument("--holdout-out", metavar="PATH", help="also write the model fitted on the 80%% training part")
+                    help="with --teacher: text files, folders of them or ground-truth.json files "
+                         "whose sentences the teacher labels for the student")
+    ap.add_argument("--work", default="/tmp/newswire-checkworthy",
+                    help="cache of teachers and their logits")
+    ap.add_argument("--holdout-out", metavar="PATH",
+                    help="also write the model fitted on the 80%% training part")
     ap.add_argument("--split-seed", type=int, default=SEED,
-                    help="seed of the 20%% hold-out split (another seed: another independent estimate)")
+                    help="seed of the 20%% hold-out split "
+                         "(another seed: another independent estimate)")
     ap.add_argument("--refit-only", action="store_true",
-                    help="skip the hold-out model and its figures; only fit on all of the file and write it")
+                    help="skip the hold-out model and its figures; "
+                         "only fit on all of the file and write it")
     args = ap.parse_args(argv)
 
     import numpy as np
@@ -375,7 +392,8 @@ def main(argv: list[str] | None = None) -> int:
     labels = [y for _, y in rows]
     static = StaticVectors()
     cp = Corpus(texts, static)
-    print(f"static wordpiece vectors {static.vectors.shape} ({time.perf_counter() - t0:.0f} s)", flush=True)
+    print(f"static wordpiece vectors {static.vectors.shape} "
+          f"({time.perf_counter() - t0:.0f} s)", flush=True)
 
     # sanity: the pure-Python scorer reproduces scikit-learn's decision function
     check = _fit(cp, range(0, len(rows), 2), labels)
@@ -385,7 +403,8 @@ def main(argv: list[str] | None = None) -> int:
 
     ref = lr.decision_function(hstack([f(probe) for f in blocks]).tocsr())
     got = np.array([_as_model(check).lr_logit(texts[i]) for i in probe])
-    print(f"pure-Python vs scikit-learn logit: max |diff| {np.abs(ref - got).max():.2e} (weights rounded to {DIGITS} places)")
+    print(f"pure-Python vs scikit-learn logit: max |diff| {np.abs(ref - got).max():.2e} "
+          f"(weights rounded to {DIGITS} places)")
 
     if args.teacher:
         from checkworthy_teacher import news_sentences
@@ -404,7 +423,8 @@ def main(argv: list[str] | None = None) -> int:
                                   random_state=args.split_seed)
         m = fit(tr)
         f1, ap_ = _figures(m, texts, te, labels)
-        print(f"held-out 20% (seed {args.split_seed}, n={len(te)}): F1(pos)@0.5 {f1:.3f}  AP {ap_:.3f}  "
+        print(f"held-out 20% (seed {args.split_seed}, n={len(te)}): "
+              f"F1(pos)@0.5 {f1:.3f}  AP {ap_:.3f}  "
               f"(calibration {m.data['calibration']})", flush=True)
         if args.holdout_out:
             _write(m, args.holdout_out, len(tr))
@@ -418,7 +438,8 @@ def main(argv: list[str] | None = None) -> int:
             res.append(_figures(fit(a), texts, b, labels))
             print(f"  fold {k}: F1(pos)@0.5 {res[-1][0]:.3f}  AP {res[-1][1]:.3f}", flush=True)
         f1s = [f for f, _ in res]
-        print(f"5-fold CV (seed {SEED}): F1(pos)@0.5 mean {np.mean(f1s):.3f} (sd {np.std(f1s):.3f})  "
+        print(f"5-fold CV (seed {SEED}): F1(pos)@0.5 mean {np.mean(f1s):.3f} "
+              f"(sd {np.std(f1s):.3f})  "
               f"AP mean {np.mean([a for _, a in res]):.3f}", flush=True)
     if not args.no_write:
         _write(fit(range(len(rows))), args.out, len(rows))

@@ -29,7 +29,7 @@ def conforms(value: Any, schema: dict[str, Any], defs: dict[str, Any]) -> list[s
     if "enum" in schema and value not in schema["enum"]:
         return [f"{value!r} not in {schema['enum']}"]
     typ = schema.get("type")
-    if typ and not isinstance(value, _KINDS[typ]) or (typ in ("integer", "number")
+    if (typ and not isinstance(value, _KINDS[typ])) or (typ in ("integer", "number")
                                                         and isinstance(value, bool)):
         return [f"{value!r} is not {typ}"]
     errors = []

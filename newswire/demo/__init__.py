@@ -109,7 +109,7 @@ def run_demo(settings: Settings, wait: bool = True) -> int:
         print(f"submitted {len(result.submitted)} URLs to the pipeline")
         results = _poll(api, result.submitted, 120)
         print("\nstored articles:")
-        for url, r in results.items():
+        for r in results.values():
             if r["status"] == "ok":
                 words = len(r["text"].split())
                 print(f"  {r['title']!s:<62} {words:>4} words {len(r['claims']):>3} claims")

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import Any
 
 import orjson
-
 from faust.types import EventT
 from prometheus_client import Histogram
 
@@ -78,14 +78,14 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
                 exc.url, exc.submitted_url = _urls_of(value)  # type: ignore[attr-defined]
             raise
 
-    async def handle_page(event: EventT) -> None:
+    async def handle_page(event: EventT[Any]) -> None:
         out = await run(extract_record, event.message.value, budget=cfg.budget_seconds)
         annotate(article_id=out.key, url=out.url)
         words.observe(out.words)
         await rt.stage.publish_encoded(rt.topics.article_extracted, out.key, out.value,
                                        out.headers)
 
-    async def handle_article(event: EventT) -> None:
+    async def handle_article(event: EventT[Any]) -> None:
         if cfg.claims_enabled:
             out = await run(enrich_record, event.message.value, cfg.claims_budget_seconds,
                             True, budget=cfg.claims_budget_seconds + 5)

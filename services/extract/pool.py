@@ -11,11 +11,10 @@ import asyncio
 import concurrent.futures
 import logging
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from pebble import ProcessExpired, ProcessPool
-
-from concurrent.futures.process import BrokenProcessPool
 
 from newswire.errors import ExtractionTimeout, NewswireError, Permanent, Retriable
 

@@ -13,8 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from newswire.errors import InvalidUrl, NewswireError
-from newswire.events import ArticleEnriched, ArticleExtracted, PageFetched, cloudevent_headers, \
-    decode, encode
+from newswire.events import (
+    ArticleEnriched,
+    ArticleExtracted,
+    PageFetched,
+    cloudevent_headers,
+    decode,
+    encode,
+)
 from newswire.urls import article_id, canonicalize, same_site
 
 __all__ = ["Output", "choose_canonical", "enrich_record", "extract_record", "ping", "warm_up"]

@@ -138,7 +138,7 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
     rt.shutdown_hooks.append(stop)
 
     def _poller(feeds: list[str]) -> Any:
-        from newswire.discover import Discoverer, DiscoverResult
+        from services.ingest.discover import Discoverer, DiscoverResult
         from services.ingest.poller import FeedPoller
 
         async def publish_url(url: str) -> None:

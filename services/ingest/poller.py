@@ -15,8 +15,8 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from newswire.discover import Discoverer, DiscoverResult
 from newswire.settings import IngestSettings
+from services.ingest.discover import Discoverer, DiscoverResult
 
 __all__ = ["FeedPoller", "configured_feeds"]
 

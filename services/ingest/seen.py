@@ -116,7 +116,8 @@ class SeenTable:
 
     def get(self, url: str, partition: int) -> SeenEntry | None:
         """The URL's state; None if unknown, expired, or of a partition not held here."""
-        entry = self._parts.get(partition, {}).get(url)
+        held = self._parts.get(partition)
+        entry = held.get(url) if held is not None else None
         if entry is not None and self._clock() - entry.at > self.ttl:
             return None
         return entry

@@ -13,7 +13,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
-    "MAX_QUERY_CHARS", "MAX_QUERY_WORDS", "MAX_SUBMIT_URLS", "Accepted", "Article", "ArticleClaims", "ArticleList", "ArticleSummary",
+    "MAX_QUERY_CHARS", "MAX_QUERY_WORDS", "MAX_SUBMIT_URLS", "Accepted", "Article",
+    "ArticleClaims", "ArticleList", "ArticleSummary",
     "Claim", "ClaimList", "Corroboration", "Duplicate", "Error", "FailedArticle", "FailureList",
     "FailureRow", "Live", "PendingArticle", "Ready", "Rejected", "SearchHit", "SearchResults",
     "Speaker", "SpeakerList", "Stats", "Story", "StoryArticle", "StoryDetail", "StoryList",

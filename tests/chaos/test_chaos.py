@@ -18,15 +18,19 @@ from collections.abc import Iterator
 
 import pytest
 
-from newswire.chaos.checker import check, poll_accounted, store_snapshot
-from newswire.chaos.harness import Poller, Sites, readyz
-from newswire.chaos.loadsite import LoadArticle, articles, load_app
-from newswire.chaos.replay import metric, replay_into_store, rewind_group, store_topics, \
-    topic_keys
-from newswire.chaos.runner import run_chaos
 from newswire.submit import submit_urls
 from newswire.topics import Topics
-from tests.conftest import Pipeline, start_pipeline
+from tests.tools.chaos.checker import check, poll_accounted, store_snapshot
+from tests.tools.chaos.loadsite import LoadArticle, articles, load_app
+from tests.tools.chaos.replay import (
+    metric,
+    replay_into_store,
+    rewind_group,
+    store_topics,
+    topic_keys,
+)
+from tests.tools.chaos.runner import run_chaos
+from tests.tools.pipeline import Pipeline, Poller, Sites, readyz, start_pipeline
 
 N_SITE = 1200  # 0-999 chaos, 1000-1119 store crash, 1120-1159 replay
 HOSTS = 4

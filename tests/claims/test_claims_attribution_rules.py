@@ -25,8 +25,10 @@ def _find(text, fragment):
     ("text", "content", "speaker"),
     [
         ("Senator Ann Lee believes the tax cut will pass.", "the tax cut will pass", "Ann Lee"),
-        ("Governor Tom Reyes plans to veto the budget next week.", "to veto the budget", "Tom Reyes"),
-        ("Mayor Joan Park criticized the council for its vote on the levy.", "the council for its vote", "Joan Park"),
+        ("Governor Tom Reyes plans to veto the budget next week.", "to veto the budget",
+         "Tom Reyes"),
+        ("Mayor Joan Park criticized the council for its vote on the levy.",
+         "the council for its vote", "Joan Park"),
         ("According to early results of exit polls conducted by Edison Research, turnout was high.",
          "turnout was high", None),
         ("The plan is dead, Smith said in an email.", "The plan is dead", "Smith"),
@@ -60,7 +62,8 @@ def test_nominal_cue_with_possessor():
 
 
 def test_raising_verb_has_the_clause_and_no_speaker():
-    q = _find("The senator seemed to be losing support in the state.", "The senator seemed to be losing")
+    q = _find("The senator seemed to be losing support in the state.",
+              "The senator seemed to be losing")
     assert q.speaker is None
 
 

@@ -18,6 +18,7 @@ def _check(text: str, result: ClaimsResult) -> None:
         assert text[c.start : c.end] == c.text
         assert 0.0 <= c.checkworthiness <= 1.0
         if c.speaker_start is not None:
+            assert c.speaker_end is not None
             assert 0 <= c.speaker_start < c.speaker_end <= len(text)
 
 

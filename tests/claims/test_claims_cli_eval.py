@@ -17,7 +17,8 @@ CONTRACT_KEYS = {
 
 def test_cli_files_one_json_line_each(tmp_path, capsys):
     a = tmp_path / "a.txt"
-    a.write_text("“Taxes will fall,” Mayor Jo Park said. Rents rose 9 percent in 2020.\n", encoding="utf-8")
+    a.write_text("“Taxes will fall,” Mayor Jo Park said. Rents rose 9 percent in 2020.\n",
+                 encoding="utf-8")
     b = tmp_path / "b.txt"
     b.write_bytes(b"")
     assert cli.main([str(a), str(b)]) == 0
@@ -30,7 +31,7 @@ def test_cli_files_one_json_line_each(tmp_path, capsys):
     for c in first["claims"]:
         assert set(c) == CONTRACT_KEYS
         assert text[c["start"] : c["end"]] == c["text"]
-    quote = [c for c in first["claims"] if c["kind"] == "quote"][0]
+    quote = next(c for c in first["claims"] if c["kind"] == "quote")
     assert quote["direct"] is True and quote["speaker"] == "Jo Park"
     assert json.loads(lines[1]) == {"file": str(b), "claims": []}
 
@@ -41,7 +42,8 @@ def test_cli_missing_file_is_reported_not_raised(tmp_path, capsys):
 
 
 def test_cli_score_reads_json_lines_in_order(monkeypatch, capsys):
-    lines = [{"text": "Unemployment fell to 4 percent in 2019."}, {"text": "Thank you."}, {"text": ""}]
+    lines = [{"text": "Unemployment fell to 4 percent in 2019."}, {"text": "Thank you."},
+             {"text": ""}]
     data = "\n".join(json.dumps(x) for x in lines) + "\n"
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data.encode("utf-8"))))
     assert cli.main(["score"]) == 0
@@ -80,14 +82,15 @@ def test_load_polnear_uses_first_annotator(tmp_path):
 
 def test_parse_ann_discontinuous_content():
     text = "“A,” he said. “B.”"
-    ann = "T1\tContent 0 4;14 18\t“A,” “B.”\nT2\tSource 5 7\the\nE1\tAttribution:T1 Content:T1 Source:T2\n"
+    ann = ("T1\tContent 0 4;14 18\t“A,” “B.”\nT2\tSource 5 7\the\n"
+           "E1\tAttribution:T1 Content:T1 Source:T2\n")
     (g,) = parse_ann(ann, text)
     assert g.content == ((0, 4), (14, 18)) and g.direct
 
 
 def test_match_is_one_to_one_and_needs_half_coverage():
-    golds = [((0, 10),), ((20, 30),)]
-    assert evaluate.match([(0, 30)], golds) == [(0, 0)] or evaluate.match([(0, 30)], golds) == [(0, 1)]
+    golds: list[tuple[tuple[int, int], ...]] = [((0, 10),), ((20, 30),)]
+    assert evaluate.match([(0, 30)], golds) in ([(0, 0)], [(0, 1)])
     assert len(evaluate.match([(0, 30)], golds)) == 1
     assert evaluate.match([(0, 4)], golds) == []  # 40% of the gold span
     assert evaluate.match([(0, 5), (20, 30)], golds) == [(1, 1), (0, 0)]
@@ -130,7 +133,8 @@ def test_newswire_eval_speed_runs_both_sides_in_one_run(tmp_path, capsys):
 
     (tmp_path / "text").mkdir()
     (tmp_path / "html").mkdir()
-    (tmp_path / "text" / "a.txt").write_text("“It works,” Smith said. Prices rose 4 percent.", encoding="utf-8")
+    (tmp_path / "text" / "a.txt").write_text("“It works,” Smith said. Prices rose 4 percent.",
+                                             encoding="utf-8")
     (tmp_path / "html" / "a.html").write_text(
         "<html><body><article><p>" + "The council voted on the budget today. " * 20
         + "</p></article></body></html>", encoding="utf-8")

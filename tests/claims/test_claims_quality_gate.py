@@ -23,13 +23,14 @@ def _run():
     for art in ARTICLES:
         text = art["text"]
         quotes = [c for c in find_claims(text).claims if c.kind == "quote"]
-        golds = [((text.index(c), text.index(c) + len(c)),) for c, _, _ in art["gold"]]
+        golds: list[tuple[tuple[int, int], ...]] = [
+            ((text.index(c), text.index(c) + len(c)),) for c, _, _ in art["gold"]]
         pairs = match([(q.start, q.end) for q in quotes], golds)
         tp += len(pairs)
         npred += len(quotes)
         ngold += len(golds)
         for i, j in pairs:
-            _, mention, resolved = art["gold"][j]
+            _, _mention, resolved = art["gold"][j]
             q = quotes[i]
             if q.speaker == resolved:
                 spk_ok += 1

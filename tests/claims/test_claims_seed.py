@@ -54,7 +54,7 @@ def test_multi_paragraph_quote_and_speaker_before():
     quotes = _quotes(text)
     assert len(quotes) >= 1
     assert all(q.speaker == "Ann Lee" for q in quotes)
-    covered = set()
+    covered: set[int] = set()
     for q in quotes:
         covered.update(range(q.start, q.end))
     assert text.index("And we will") in covered

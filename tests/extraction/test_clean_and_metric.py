@@ -22,7 +22,8 @@ def test_clean_lines_drops_adjacent_duplicates_but_keeps_repeats_far_apart():
 
 
 def test_clean_lines_drops_headline_links_and_prompts_but_not_visible_addresses():
-    links = frozenset({"whales return to the bay", "more from the author", "https example org report"})
+    links = frozenset({"whales return to the bay", "more from the author",
+                       "https example org report"})
     lines = [
         "Whales return — to the bay",
         "Whales return to the bay",
@@ -78,7 +79,7 @@ def test_evaluate_command_scores_a_folder(tmp_path, page, capsys):
     out = capsys.readouterr().out
     assert "1 pages" in out
     ours = next(line for line in out.splitlines() if line.startswith("newswire"))
-    p, r, f1 = (float(x) for x in ours.split()[1:4])
+    p, r, _f1 = (float(x) for x in ours.split()[1:4])
     assert r == 1.0 and 0 < p < 1  # the rest of the article is not in this truth
     assert "trafilatura precision" in out and "speed:" in out
     assert "p1" in out.split("worst")[1]

@@ -18,16 +18,15 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from newswire.chaos.checker import check, poll_accounted
-from newswire.chaos.harness import Poller, Sites
-from newswire.chaos.hostile import HOSTILE, hostile_app
-from newswire.chaos.loadsite import articles, load_app
-from newswire.chaos.rss import RssMonitor
-from newswire.chaos.runner import run_chaos
 from newswire.demo import SiteServer
 from newswire.submit import submit_urls
 from newswire.urls import article_id, canonicalize
-from tests.conftest import Pipeline, start_pipeline
+from tests.tools.chaos.checker import check, poll_accounted
+from tests.tools.chaos.hostile import HOSTILE, hostile_app
+from tests.tools.chaos.loadsite import articles, load_app
+from tests.tools.chaos.rss import RssMonitor
+from tests.tools.chaos.runner import run_chaos
+from tests.tools.pipeline import Pipeline, Poller, Sites, start_pipeline
 
 pytestmark = pytest.mark.chaos
 
@@ -72,7 +71,7 @@ class MetricsProbe:
 
     def __init__(self, pipe: Pipeline) -> None:
         self.urls = pipe.settings.metrics_urls()
-        self.slowest = {name: 0.0 for name in self.urls}
+        self.slowest = dict.fromkeys(self.urls, 0.0)
         self.failures: list[str] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from newswire.bench.fetch import max_in_window
+from bench.fetch import max_in_window
 from newswire.demo.site import ARTICLES, DemoArticle, render_article
 
 __all__ = ["ConnectionCounter", "SiteLog", "ingest_site", "max_in_window", "rss", "sitemap",

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 
-from newswire.discover import Discoverer, parse_document
 from newswire.settings import IngestSettings
+from services.ingest.discover import Discoverer, parse_document
 from services.ingest.fetch import FetchPolicy, make_client
 from services.ingest.guard import AddressGuard
 from services.ingest.poller import FeedPoller, configured_feeds
@@ -31,7 +31,8 @@ def test_rss2_rss1_atom_and_json_feeds() -> None:
            b'xmlns="http://purl.org/rss/1.0/"><channel/><item><link>https://news.example/r1'
            b'</link></item></rdf:RDF>')
     assert parse_document(rdf, f"{B}/rdf").articles == [f"{B}/r1"]
-    atom = (b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><link rel="enclosure" href="/i.jpg"/>'
+    atom = (b'<feed xmlns="http://www.w3.org/2005/Atom">'
+            b'<entry><link rel="enclosure" href="/i.jpg"/>'
             b'<link href="/a1"/></entry><entry><link rel="alternate" type="text/html" '
             b'href="https://news.example/a2"/></entry></feed>')
     parsed = parse_document(atom, f"{B}/atom", "application/atom+xml")
@@ -86,8 +87,8 @@ def _policy(allow: tuple[str, ...] = ("127.0.0.1/32",)) -> FetchPolicy:
 
 async def test_page_to_feed_and_index_to_gzipped_sitemaps(site) -> None:  # type: ignore[no-untyped-def]
     base, log, docs = site
-    docs["/"] = ("text/html", f'<html><head><link rel="alternate" type="application/atom+xml" '
-                              f'href="/atom.xml"></head><body></body></html>')
+    docs["/"] = ("text/html", '<html><head><link rel="alternate" type="application/atom+xml" '
+                              'href="/atom.xml"></head><body></body></html>')
     docs["/atom.xml"] = ("application/atom+xml",
                          '<feed xmlns="http://www.w3.org/2005/Atom"><entry><link href="'
                          f'{base}/news/story-1?utm_medium=atom"/></entry></feed>')

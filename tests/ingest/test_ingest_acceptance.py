@@ -17,7 +17,6 @@ import pytest
 
 from newswire.demo import SiteServer
 from newswire.urls import article_id, canonicalize
-from tests.conftest import Pipeline, start_pipeline
 from tests.ingest.ingest_site import (
     ConnectionCounter,
     SiteLog,
@@ -26,6 +25,7 @@ from tests.ingest.ingest_site import (
     rss,
     sitemap,
 )
+from tests.tools.pipeline import Pipeline, start_pipeline
 
 pytestmark = pytest.mark.integration
 
@@ -117,7 +117,7 @@ def test_feed_and_sitemap_are_ingested_once_politely_and_safely(
     assert len(ids) == 20
     assert httpx.get(f"{pipe.api}/stats").json()["articles"] == 20
     # every page fetched exactly once, although 6 were listed twice and under other spellings
-    assert {i: log.count(f"/news/story-{i}") for i in range(20)} == {i: 1 for i in range(20)}
+    assert {i: log.count(f"/news/story-{i}") for i in range(20)} == dict.fromkeys(range(20), 1)
 
     robots = pipe.wait_for(f"{base}/private/secret")
     assert (robots["status"], robots["stage"], robots["reason"]) == ("failed", "ingest",
@@ -153,8 +153,11 @@ def test_restart_keeps_dedup_and_the_service_polls_configured_feeds(
     assert child.proc is not None
     child.proc.terminate()
     child.proc.wait(20)
-    wait_until(lambda: (sup.poll(), child.proc is not None and child.proc.poll() is None)[1],
-               timeout=20, what="ingest restarted")
+    def restarted() -> bool:
+        sup.poll()
+        return child.proc is not None and child.proc.poll() is None
+
+    wait_until(restarted, timeout=20, what="ingest restarted")
 
     for i in (20, 21, 22):
         assert pipe.wait_for(f"{base}/news/story-{i}", timeout=90)["status"] == "ok"

@@ -72,7 +72,7 @@ async def _dlq_headers(pipe: Pipeline) -> list[dict[str, bytes]]:
         out: list[dict[str, bytes]] = []
         while await consumer.position(tp) < end:
             for records in (await consumer.getmany(tp, timeout_ms=500)).values():
-                out.extend({k: v for k, v in r.headers} for r in records)  # type: ignore[misc]
+                out.extend(dict(r.headers) for r in records)  # type: ignore[misc]
         return out
     finally:
         await consumer.stop()

@@ -4,6 +4,7 @@ domain never holds back the others."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 
 import pytest
@@ -36,10 +37,10 @@ async def test_a_throttled_domain_does_not_hold_back_others() -> None:
         await asyncio.sleep(0.01)
         done[name] = time.monotonic() - started
 
-    busy = [asyncio.create_task(sched.run("busy", f"b{i}", "o", lambda i=i: work(f"b{i}")))
+    busy = [asyncio.create_task(sched.run("busy", f"b{i}", "o", functools.partial(work, f"b{i}")))
             for i in range(200)]
     await asyncio.sleep(0.05)
-    await asyncio.gather(*(sched.run(f"d{i}", "u", "o", lambda i=i: work(f"d{i}"))
+    await asyncio.gather(*(sched.run(f"d{i}", "u", "o", functools.partial(work, f"d{i}"))
                            for i in range(50)))
     assert max(done[f"d{i}"] for i in range(50)) < 1.0
     assert sum(1 for k in done if k.startswith("b")) <= 3  # 1 per second
@@ -109,6 +110,6 @@ async def test_robots_take_their_own_slot_refuse_and_set_crawl_delay() -> None:
     assert [o for o, _ in robots.loaded] == ["http://x"]
     # Crawl-delay: 0.5 s between the starts of one domain although rps is unlimited
     await asyncio.gather(*(sched.run("slow", f"http://slow/{i}", "http://slow",
-                                     lambda i=i: work(f"s{i}")) for i in range(3)))
+                                     functools.partial(work, f"s{i}")) for i in range(3)))
     times = [t for u, t in ran if u.startswith("s")]
     assert times[1] - times[0] >= 0.45 and times[2] - times[1] >= 0.45

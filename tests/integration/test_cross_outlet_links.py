@@ -16,9 +16,9 @@ import pytest
 from newswire.demo import SiteServer
 from newswire.submit import submit_urls
 from newswire.urls import article_id, canonicalize
-from tests.conftest import Pipeline, start_pipeline
 from tests.store.fixtures import drop_pg_database, fresh_pg_database
 from tests.store.outlets import Outlet, outlet_app
+from tests.tools.pipeline import Pipeline, start_pipeline
 
 pytestmark = pytest.mark.integration
 

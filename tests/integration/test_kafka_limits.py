@@ -21,8 +21,8 @@ from newswire.demo.site import ARTICLES, site_app
 from newswire.kafka import ensure_topics
 from newswire.settings import KafkaSettings
 from newswire.topics import Topics
-from tests.conftest import start_pipeline
 from tests.integration.test_pipeline import _dlq_records, submit
+from tests.tools.pipeline import start_pipeline
 
 pytestmark = pytest.mark.integration
 LIMIT = 200_000

@@ -28,8 +28,8 @@ from newswire.submit import submit_urls
 from newswire.tail import tail
 from newswire.topics import Topics
 from newswire.urls import canonicalize
-from tests.conftest import free_port, settings_from, start_pipeline
 from tests.integration.test_pipeline import submit
+from tests.tools.pipeline import free_port, settings_from, start_pipeline
 
 pytestmark = pytest.mark.integration
 

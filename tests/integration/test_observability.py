@@ -15,7 +15,7 @@ from newswire.demo import SiteServer
 from newswire.demo.site import ARTICLES
 from newswire.submit import submit_urls
 from newswire.urls import canonicalize
-from tests.conftest import Pipeline, start_pipeline
+from tests.tools.pipeline import Pipeline, start_pipeline
 
 pytestmark = pytest.mark.integration
 

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import Pipeline
+from tests.tools.pipeline import Pipeline
 from tests.unit.test_deploy import published_host_ips
 
 ROOT = Path(__file__).resolve().parents[2]

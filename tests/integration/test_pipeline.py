@@ -15,7 +15,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from newswire.demo.site import ARTICLES
 from newswire.submit import submit_urls
 from newswire.urls import article_id, canonicalize
-from tests.conftest import Pipeline, start_pipeline
+from tests.tools.pipeline import Pipeline, start_pipeline
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,7 @@ import html
 
 from aiohttp import web
 
-__all__ = ["GAZETTE", "COURIER", "REPRINT", "Outlet", "SHARED_QUOTE", "outlet_app"]
+__all__ = ["COURIER", "GAZETTE", "REPRINT", "SHARED_QUOTE", "Outlet", "outlet_app"]
 
 SHARED_QUOTE = "We promised the bridge would be safe before it carried a single car again"
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
+from newswire.events import ArticleEnriched
 from services.store.db import Store, open_store, utc_timestamp
 from services.store.migrations import MIGRATIONS
 from services.store.text import tokens
@@ -29,14 +30,14 @@ WIRE = (
     "bridge each day once the works on the approach roads have been finished.")
 
 
-def _outlet_a() -> object:
+def _outlet_a() -> ArticleEnriched:
     return article("https://gazette.com/news/bridge", WIRE + f' "{BERG}," said Berg.',
                    [quote(BERG, "Transport Commissioner Anna Berg"),
                     quote("Half of my regulars simply stopped coming", "Tomas Eriksson")],
                    title="Harbour bridge reopens after two-year repair")
 
 
-def _outlet_b() -> object:
+def _outlet_b() -> ArticleEnriched:
     # Independent reporting: a different body, the same quote trimmed, credited by surname.
     body = ("Cars crossed the harbour again on Monday morning as the city celebrated the end "
             "of a repair that ran two years late and cost far more than planned. Berg, who "
@@ -66,10 +67,10 @@ def test_search_ranks_title_matches_first_and_returns_each_article_once(store: S
         h["url"] for h in hits}
     # a new version does not add a second hit, and the old words stop matching
     a = _outlet_a()
-    store.upsert_article(article(a.url, a.text.replace("corrosion", "rust"), a.claims,  # type: ignore[attr-defined]
-                                 title=a.title))  # type: ignore[attr-defined]
+    store.upsert_article(article(a.url, a.text.replace("corrosion", "rust"), a.claims,
+                                 title=a.title or ""))
     assert store.search(tokens("corrosion"), None, 10) == []
-    assert [h["url"] for h in store.search(tokens("rust bridge"), None, 10)] == [a.url]  # type: ignore[attr-defined]
+    assert [h["url"] for h in store.search(tokens("rust bridge"), None, 10)] == [a.url]
     assert len(store.search(tokens("bridge"), None, 10)) == 2
 
 

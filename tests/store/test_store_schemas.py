@@ -15,7 +15,7 @@ from newswire.schemas import SCHEMA_DIR, load
 from tests.schema_check import conforms
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-import gen_schemas  # noqa: E402
+import gen_schemas
 
 
 def test_checked_in_schemas_match_the_models() -> None:

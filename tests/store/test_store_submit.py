@@ -21,8 +21,8 @@ from newswire.submit import Submitter, submit_urls
 from newswire.topics import Topics
 from services.store.api import api_app
 from services.store.db import open_store
-from tests.conftest import free_port
 from tests.store.test_store_openapi import kafka_settings
+from tests.tools.pipeline import free_port
 
 pytestmark = pytest.mark.integration
 

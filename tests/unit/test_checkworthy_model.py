@@ -36,7 +36,8 @@ def test_batch_scores_equal_one_by_one_scores():
     texts = ["Unemployment fell to 4.9 percent in 2016.", "", "Thank you very much.",
              "We spent $2 billion on roads, more than any state in the nation."]
     m = load_model()
-    assert m.scores(texts) == pytest.approx([m.score(t) for t in texts], abs=1e-6)  # float32 sums in another order
+    # float32 sums in another order
+    assert m.scores(texts) == pytest.approx([m.score(t) for t in texts], abs=1e-6)
 
 
 def test_empty_and_blank_texts_score_zero():
@@ -45,7 +46,8 @@ def test_empty_and_blank_texts_score_zero():
 
 
 def test_scores_are_probabilities_rounded_to_four_places():
-    texts = ["Unemployment fell to 4.9 percent in 2016.", "Thank you very much.", "?!", "x" * 50, "ünïcödé wörds"]
+    texts = ["Unemployment fell to 4.9 percent in 2016.", "Thank you very much.", "?!", "x" * 50,
+             "ünïcödé wörds"]
     for s in score_checkworthiness(texts):
         assert 0.0 <= s <= 1.0
         assert s == round(s, 4)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
-from checkworthy_teacher import augment, news_sentences  # noqa: E402
+from checkworthy_teacher import augment, news_sentences
 
 GOLD = [
     "Unemployment fell to 4 percent in 2019, the lowest rate in fifty years.",
@@ -37,9 +37,12 @@ def test_augment_is_deterministic_and_tracks_its_source():
 
 def test_news_sentences_reads_text_folders_and_ground_truth_files(tmp_path):
     (tmp_path / "texts").mkdir()
-    (tmp_path / "texts" / "a.txt").write_text("The mayor said taxes rose. Yes.\nIt rained on Monday in Boston.")
+    (tmp_path / "texts" / "a.txt").write_text(
+        "The mayor said taxes rose. Yes.\nIt rained on Monday in Boston.")
     (tmp_path / "ground-truth.json").write_text(json.dumps(
         {"p1": {"articleBody": "Officials counted 120 ballots on Tuesday night."}, "p2": {}}))
     got = news_sentences([str(tmp_path / "texts"), str(tmp_path / "ground-truth.json")])
-    assert got == ["It rained on Monday in Boston.", "Officials counted 120 ballots on Tuesday night.",
-                   "The mayor said taxes rose."]  # "Yes." is under 3 words; sorted, unique
+    # "Yes." is under 3 words; sorted, unique
+    assert got == ["It rained on Monday in Boston.",
+                   "Officials counted 120 ballots on Tuesday night.",
+                   "The mayor said taxes rose."]

@@ -109,7 +109,7 @@ def restricted_violations(spec: dict[str, Any]) -> list[str]:
     for c in containers:
         ctx = c.get("securityContext", {})
         name = c["name"]
-        if not (ctx.get("runAsNonRoot", pod.get("runAsNonRoot")) is True):
+        if ctx.get("runAsNonRoot", pod.get("runAsNonRoot")) is not True:
             bad.append(f"{name}: runAsNonRoot")
         if ctx.get("runAsUser", pod.get("runAsUser")) == 0:
             bad.append(f"{name}: runAsUser 0")

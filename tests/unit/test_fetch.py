@@ -297,7 +297,8 @@ async def test_tls_is_verified_by_every_shard_of_the_ingest_client(tls_server: s
         contexts = {id(shard._pool._ssl_context) for shard in client.shards}
         assert len(contexts) == 1  # one context, built once, shared
         context = client.shards[0]._pool._ssl_context
-        assert context is not None and context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+        assert context is not None
+        assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
         with pytest.raises(FetchError, match="CERTIFICATE_VERIFY_FAILED"):
             await fetch(f"{tls_server}/ok", client, _policy())
 

@@ -11,6 +11,8 @@ import textwrap
 import time
 from pathlib import Path
 
+from tests.tools.pipeline import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 
 SERVICE = textwrap.dedent("""
@@ -43,12 +45,6 @@ SERVICE = textwrap.dedent("""
 """)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _alive(pid: int) -> bool:
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
@@ -58,7 +54,7 @@ def _alive(pid: int) -> bool:
 
 
 def test_a_sigkilled_service_leaves_no_parser_process_and_its_port_free() -> None:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-c", SERVICE, str(port)], cwd=ROOT,
                             stdout=subprocess.PIPE, text=True)
     try:

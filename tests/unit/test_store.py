@@ -5,22 +5,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from newswire.events import ArticleEnriched, Failure
+from newswire.stage import failure_headers
 from services.store.app import failure_from_record
 from services.store.db import Store
 from services.store.migrations import MIGRATIONS
-from newswire.stage import failure_headers
 from tests.store.fixtures import store  # noqa: F401 - the fixture, on both databases
 
 
 def _article(text: str = "Body text.", **kw: object) -> ArticleEnriched:
-    fields: dict[str, object] = dict(
-        submitted_url="https://Example.com/a?utm_source=x", article_id="a1",
-        url="https://example.com/a", canonical_url="https://example.com/a",
-        final_url="https://www.example.com/a", title="T", text=text, author="Ann Lee",
-        fetched_at=datetime(2026, 1, 1, tzinfo=UTC), content_hash=str(hash(text)),
-        claims=[{"kind": "quote", "text": "We will", "start": 0, "end": 7, "direct": True,
-                 "speaker": "Ann Lee", "speaker_start": 10, "speaker_end": 17, "cue": "said",
-                 "checkworthiness": 0.3}])
+    fields: dict[str, object] = {
+        "submitted_url": "https://Example.com/a?utm_source=x", "article_id": "a1",
+        "url": "https://example.com/a", "canonical_url": "https://example.com/a",
+        "final_url": "https://www.example.com/a", "title": "T", "text": text, "author": "Ann Lee",
+        "fetched_at": datetime(2026, 1, 1, tzinfo=UTC), "content_hash": str(hash(text)),
+        "claims": [{"kind": "quote", "text": "We will", "start": 0, "end": 7, "direct": True,
+                    "speaker": "Ann Lee", "speaker_start": 10, "speaker_end": 17,
+                    "cue": "said", "checkworthiness": 0.3}]}
     fields.update(kw)
     return ArticleEnriched(**fields)  # type: ignore[arg-type]
 

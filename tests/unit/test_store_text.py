@@ -3,6 +3,8 @@ sketches and cursors."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from services.store.text import (
@@ -40,8 +42,9 @@ def test_speaker_name_and_key(speaker: str | None, name: str | None, key: str | 
 
 
 def test_short_mentions_resolve_to_the_fullest_in_the_article() -> None:
-    claims = [{"speaker": "Berg"}, {"speaker": "Transport Commissioner Anna Berg"},
-              {"speaker": None}, {"speaker": "Eriksson"}]
+    claims: list[dict[str, Any]] = [{"speaker": "Berg"},
+                                    {"speaker": "Transport Commissioner Anna Berg"},
+                                    {"speaker": None}, {"speaker": "Eriksson"}]
     assert resolve_speakers(claims) == ["Transport Commissioner Anna Berg",
                                         "Transport Commissioner Anna Berg", None, "Eriksson"]
 
@@ -72,7 +75,7 @@ def test_sketch_estimates_body_similarity() -> None:
     words = [f"w{i}" for i in range(400)]
     body = " ".join(words)
     assert estimate_jaccard(sketch(body), sketch(body)) == 1.0
-    edited = " ".join(words[:200] + ["changed"] + words[201:])
+    edited = " ".join([*words[:200], "changed", *words[201:]])
     assert estimate_jaccard(sketch(body), sketch(edited)) >= 0.8
     half = " ".join(words[:200] + [f"x{i}" for i in range(200)])
     assert 0.15 <= estimate_jaccard(sketch(body), sketch(half)) <= 0.5

@@ -26,16 +26,15 @@ from __future__ import annotations
 import json
 import math
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
+from .wordpiece import MAX_CHARS, is_word, tokens, wordpieces
+
 MODEL_PATH = Path(__file__).with_name("checkworthy_model.json")
-MAX_CHARS = 2_000  # a longer text is scored on its first 2,000 characters (bounded time)
 _CACHE_MAX = 50_000  # per-word cache entries before the cache is cleared (~13 MB when full)
-_TOK = re.compile(r"\w+|[^\w\s]")
 _DIGIT = re.compile(r"\d")
 _NUMWORD = re.compile(
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
@@ -60,15 +59,6 @@ _EVENT = re.compile(
     r"was|were|has been|have been|did|had)\b",
     re.I,
 )
-
-
-def tokens(text: str) -> list[str]:
-    """Word and punctuation tokens (original case)."""
-    return _TOK.findall(text)
-
-
-def is_word(tok: str) -> bool:
-    return tok[0].isalnum() or tok[0] == "_"
 
 
 def word_grams(toks: list[str]) -> Counter[str]:
@@ -110,31 +100,6 @@ def char_grams(word: str) -> Counter[str]:
         for i in range(n_p - n + 1):
             c[p[i : i + n]] += 1
     return c
-
-
-def wordpieces(word: str, vocab, max_chars: int = 100) -> list[str]:
-    """BERT-uncased wordpieces of one lower-cased word (accents stripped, greedy longest match)."""
-    w = "".join(ch for ch in unicodedata.normalize("NFD", word) if unicodedata.category(ch) != "Mn")
-    if not w:
-        return []
-    if len(w) > max_chars:
-        return ["[UNK]"]
-    out = []
-    start = 0
-    while start < len(w):
-        end = len(w)
-        cur = None
-        while start < end:
-            sub = w[start:end] if start == 0 else "##" + w[start:end]
-            if sub in vocab:
-                cur = sub
-                break
-            end -= 1
-        if cur is None:
-            return ["[UNK]"]
-        out.append(cur)
-        start = end
-    return out
 
 
 def _sub_tfidf_dot(counts: Counter[str], table: dict[str, list[float]]) -> float:

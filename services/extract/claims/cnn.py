@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .checkworthy import MAX_CHARS, is_word, tokens, wordpieces
+from .wordpiece import MAX_CHARS, is_word, tokens, wordpieces
 
 MAX_PIECES = 128  # a sentence is scored on its first 128 wordpieces
 PAD, UNK = 0, 1

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import sys
 import time
+from typing import Any
 from pathlib import Path
 
 from .core import find_claims, warm_up
@@ -110,20 +111,20 @@ def evaluate_attribution(folder: str | Path, out=None) -> dict:
     tp, npred, ngold, dtp, dpred, dgold = by_min[0.0]
     p, r, f = _prf(tp, npred, ngold)
     dp, dr, df = _prf(dtp, dpred, dgold)
-    acc = spk_ok / spk_n if spk_n else 0.0
-    figures = {
+    speaker_acc = spk_ok / spk_n if spk_n else 0.0
+    figures: dict[str, Any] = {
         "articles": len(articles), "gold": ngold, "predicted": npred, "matched": tp,
         "precision": p, "recall": r, "f1": f,
         "direct_gold": dgold, "direct_predicted": dpred, "direct_matched": dtp,
         "direct_precision": dp, "direct_recall": dr, "direct_f1": df,
-        "speaker_accuracy": acc, "speaker_evaluated": spk_n, "partial": partial,
+        "speaker_accuracy": speaker_acc, "speaker_evaluated": spk_n, "partial": partial,
         "articles_per_s": len(articles) / elapsed if elapsed else 0.0,
         "words_per_s": n_words / elapsed if elapsed else 0.0,
     }
     print(f"articles {len(articles)}  gold {ngold}  predicted {npred}  matched {tp}  partial {partial}", file=out)
     print(f"overall  P {p:.3f}  R {r:.3f}  F1 {f:.3f}", file=out)
     print(f"direct   P {dp:.3f}  R {dr:.3f}  F1 {df:.3f}  (gold {dgold}, predicted {dpred}, matched {dtp})", file=out)
-    print(f"speaker accuracy {acc:.3f}  ({spk_ok}/{spk_n} matched with a gold source)", file=out)
+    print(f"speaker accuracy {speaker_acc:.3f}  ({spk_ok}/{spk_n} matched with a gold source)", file=out)
     for t in CONFIDENCE_THRESHOLDS:
         c = by_min[t]
         ap, ar, _ = _prf(c[0], c[1], c[2])

@@ -14,7 +14,7 @@ from lxml.html import HtmlElement
 
 from .clean import norm
 
-__all__ = ["complete_split_body", "link_texts", "visible_shingles", "containment"]
+__all__ = ["complete_split_body", "containment", "link_texts", "visible_shingles"]
 
 _TOKEN = re.compile(r"\w+")
 _INVISIBLE = {"script", "style", "noscript", "template", "head", "svg"}
@@ -39,9 +39,9 @@ def _shingle_set(text: str, n: int = 4) -> set[tuple[str, ...]]:
 def visible_shingles(tree: HtmlElement) -> set[tuple[str, ...]]:
     body = tree.find("body")
     root = body if body is not None else tree
-    parts = [t for t in root.xpath(
+    parts = list(root.xpath(
         ".//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)"
-        " and not(ancestor::template)]")]
+        " and not(ancestor::template)]"))
     return _shingle_set(" ".join(parts))
 
 

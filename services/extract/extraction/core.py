@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 import trafilatura
+from lxml.html import HtmlElement
+from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
 from newswire.errors import EmptyExtraction, NewswireError, NotAnArticle
@@ -18,8 +21,8 @@ from newswire.errors import EmptyExtraction, NewswireError, NotAnArticle
 from .body import complete_split_body, containment, link_texts, visible_shingles
 from .clean import clean_lines, norm
 from .language import detect_language
-from .model import ExtractedArticle
 from .metadata import fallback_authors, fallback_modified, fallback_published, fallback_title
+from .model import ExtractedArticle
 from .structured import PageData, read_page_data
 
 __all__ = ["extract_article"]
@@ -119,24 +122,33 @@ def _extract(html: str | bytes, url: str | None) -> ExtractedArticle:
     return _assemble(text, page, tree, url, title, page_type)
 
 
-def _body_text(tree, url: str | None) -> str:
+def _body_text(tree: HtmlElement, url: str | None) -> str:
     """trafilatura's precision mode, cheap pass first: its fallback extractors (readability,
     jusText) cost about a third of the time and change the result only when the main pass
     finds little, so they run only when the cheap pass comes back shorter than a short
     article. (trafilatura works on its own copy of the parsed tree.)"""
     doc = trafilatura.bare_extraction(tree, url=url, favor_precision=True,
                                       include_comments=False, fast=True)
-    raw = (doc.text or "") if doc is not None else ""
+    raw = _text_of(doc)
     if len(raw) < FALLBACK_BELOW_CHARS:
         doc = trafilatura.bare_extraction(tree, url=url, favor_precision=True,
                                           include_comments=False)
-        fuller = (doc.text or "") if doc is not None else ""
+        fuller = _text_of(doc)
         if len(fuller) > len(raw):
             raw = fuller
     return raw
 
 
-def _prefer_jsonld(tree, page: PageData, text: str, titles: list, links: frozenset[str]) -> str:
+def _text_of(doc: Document | dict[str, Any] | None) -> str:
+    """The text of a bare_extraction result (a Document; a dict only when asked for one)."""
+    if doc is None:
+        return ""
+    text = doc.get("text") if isinstance(doc, dict) else doc.text
+    return str(text or "")
+
+
+def _prefer_jsonld(tree: HtmlElement, page: PageData, text: str, titles: list[str | None],
+                   links: frozenset[str]) -> str:
     """Use the JSON-LD body only when the page shows it and the extractor missed most of it."""
     body = page.article_body or ""
     visible = visible_shingles(tree)
@@ -151,7 +163,7 @@ def _prefer_jsonld(tree, page: PageData, text: str, titles: list, links: frozens
     return "\n".join(lines) or text
 
 
-def _assemble(text: str, page: PageData, tree, url: str | None, title: str | None,
+def _assemble(text: str, page: PageData, tree: HtmlElement, url: str | None, title: str | None,
               page_type: str) -> ExtractedArticle:
     return ExtractedArticle(
         text=text,

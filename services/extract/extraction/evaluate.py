@@ -27,7 +27,7 @@ from .metric import document_score, score_documents
 __all__ = ["main"]
 
 
-def _load(folder: Path) -> list[tuple[str, str, str | None, bytes]]:
+def _load(folder: Path) -> list[Page]:
     truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
     pages = []
     for page_id in sorted(truth):
@@ -35,7 +35,8 @@ def _load(folder: Path) -> list[tuple[str, str, str | None, bytes]]:
         if not path.exists():
             continue
         entry = truth[page_id]
-        pages.append((page_id, entry.get("articleBody") or "", entry.get("url"), gzip.decompress(path.read_bytes())))
+        html = gzip.decompress(path.read_bytes())
+        pages.append((page_id, entry.get("articleBody") or "", entry.get("url"), html))
     return pages
 
 
@@ -50,16 +51,21 @@ def _ours(html: bytes, url: str | None) -> str:
         return ""
 
 
-def _plain(**kwargs: bool) -> Callable[[bytes, str | None], str]:
+System = Callable[[bytes, str | None], str]
+Page = tuple[str, str, str | None, bytes]  # id, true body, url, html
+
+
+def _plain(favor_precision: bool = False) -> System:
     import trafilatura
 
     def run(html: bytes, url: str | None) -> str:
-        return trafilatura.extract(html, url=url, **kwargs) or ""
+        return trafilatura.extract(html, url=url, favor_precision=favor_precision) or ""
 
     return run
 
 
-def _run_all(systems: list[tuple[str, Callable]], pages: list) -> dict[str, tuple[list[str], float]]:
+def _run_all(systems: list[tuple[str, System]], pages: list[Page]
+             ) -> dict[str, tuple[list[str], float]]:
     """Each page goes through every system in turn, so that a change in the machine's load
     during the run weighs on all systems alike."""
     outputs: dict[str, list[str]] = {name: [] for name, _ in systems}
@@ -88,9 +94,10 @@ def main(argv: list[str]) -> int:
         return 2
     truths = [p[1] for p in pages]
 
-    systems: list[tuple[str, Callable]] = [("newswire", _ours)]
+    systems: list[tuple[str, System]] = [("newswire", _ours)]
     if not args.no_baseline:
-        systems += [("trafilatura", _plain()), ("trafilatura precision", _plain(favor_precision=True))]
+        systems += [("trafilatura", _plain()),
+                    ("trafilatura precision", _plain(favor_precision=True))]
     # warm every system (imports, models, caches) on one page so timings compare steady states
     for _, fn in systems:
         fn(pages[0][3], pages[0][2])

@@ -40,7 +40,8 @@ def fallback_title(tree: HtmlElement) -> str | None:
 
 def fallback_authors(tree: HtmlElement) -> list[str]:
     out: list[str] = []
-    for el in tree.xpath('//*[@rel="author" or @itemprop="author"][not(self::meta) and not(self::link)]'):
+    for el in tree.xpath('//*[@rel="author" or @itemprop="author"]'
+                         '[not(self::meta) and not(self::link)]'):
         name_el = el.find('.//*[@itemprop="name"]')
         name = _BY.sub("", _text(name_el if name_el is not None else el))
         if _NAME.match(name) and 1 <= len(name.split()) <= 5 and name not in out:

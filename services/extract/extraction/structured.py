@@ -6,6 +6,7 @@ meant, or a huge graph yields "unknown" for that field, never an exception.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from urllib.parse import urljoin, urlsplit
 import orjson
 from lxml.html import HtmlElement
 
-__all__ = ["PageData", "read_page_data", "as_absolute_url", "iso_date"]
+__all__ = ["PageData", "as_absolute_url", "iso_date", "read_page_data"]
 
 ARTICLE_TYPES = frozenset({
     "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle",
@@ -224,14 +225,16 @@ def _read_jsonld(tree: HtmlElement, data: PageData) -> None:
             data.types |= types
             (articles if types & ARTICLE_TYPES else others).append(node)
     # the article object with the longest body (or the first one) is the page's article
-    articles.sort(key=lambda n: -len(n.get("articleBody") or "") if isinstance(n.get("articleBody"), str) else 0)
+    articles.sort(key=lambda n: -len(n.get("articleBody") or "")
+                  if isinstance(n.get("articleBody"), str) else 0)
     for node in articles:
         data.headline = data.headline or _clean(node.get("headline")) or _clean(node.get("name"))
         body = node.get("articleBody")
         if data.article_body is None and isinstance(body, str) and body.strip():
             data.article_body = body
         data.authors = data.authors or _names(node.get("author") or node.get("creator"))
-        data.published = data.published or iso_date(node.get("datePublished") or node.get("dateCreated"))
+        data.published = data.published or iso_date(node.get("datePublished")
+                                                     or node.get("dateCreated"))
         data.modified = data.modified or iso_date(node.get("dateModified"))
         publisher = node.get("publisher")
         if isinstance(publisher, list):
@@ -273,10 +276,9 @@ def _meta(tree: HtmlElement) -> dict[str, list[str]]:
 
 def read_page_data(tree: HtmlElement, url: str | None) -> PageData:
     data = PageData()
-    try:
+    # a hostile JSON-LD graph leaves its fields unknown
+    with contextlib.suppress(RecursionError, TypeError, ValueError, AttributeError):
         _read_jsonld(tree, data)
-    except (RecursionError, TypeError, ValueError, AttributeError):
-        pass  # a hostile JSON-LD graph leaves its fields unknown
     meta = _meta(tree)
 
     def first(*keys: str) -> str | None:
@@ -309,7 +311,8 @@ def read_page_data(tree: HtmlElement, url: str | None) -> PageData:
             for tag in (v.strip() for v in value.split(",")):
                 if tag and tag not in data.keywords:
                     data.keywords.append(tag)
-    data.image = first("og:image", "og:image:url", "og:image:secure_url", "twitter:image") or data.image
+    data.image = (first("og:image", "og:image:url", "og:image:secure_url", "twitter:image")
+                  or data.image)
     tier = (first("article:content_tier") or "").lower()
     if data.is_free is None and tier in ("free", "locked"):
         data.is_free = tier == "free"
@@ -324,7 +327,8 @@ def read_page_data(tree: HtmlElement, url: str | None) -> PageData:
             break
     data.canonical_url = as_absolute_url(canonical or first("og:url") or data.canonical_url, url)
     data.image = as_absolute_url(data.image, url)
-    lang = tree.get("lang") or tree.get("xml:lang") or first("og:locale", "content-language", "language")
+    lang = (tree.get("lang") or tree.get("xml:lang")
+            or first("og:locale", "content-language", "language"))
     if lang:
         code = re.split(r"[-_]", lang.strip().lower())[0]
         data.html_lang = code if re.fullmatch(r"[a-z]{2}", code) else None

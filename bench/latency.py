@@ -15,14 +15,15 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from newswire.bench.pipeline import _site, load_pages, run_pipeline
-from newswire.chaos.harness import serve, start_harness
+from bench.pipeline import load_pages, page_site, run_pipeline
 from newswire.submit import submit_urls
+from tests.tools.pipeline import serve, start_pipeline
 
 __all__ = ["percentile", "run", "run_latency", "run_scaling"]
 
@@ -41,9 +42,9 @@ def run_latency(aeb_dir: Path, samples: int = 60, timeout: float = 60.0) -> dict
 
     pages, _ = load_pages(Path(aeb_dir))
     ids = sorted(pages)[:samples]
-    site = serve(_site(pages))
+    site = serve(page_site(pages))
     base = f"http://{site.host}:{site.port}"
-    harness = start_harness(NEWSWIRE_INGEST__PER_DOMAIN_RPS="0")
+    harness = start_pipeline(namespace="bench", log_level="warning")
     latencies: list[float] = []
     reference: list[float] = []
     failed = 0
@@ -108,5 +109,7 @@ if __name__ == "__main__":
 
     which = sys.argv[2] if len(sys.argv) > 2 else "all"
     folder = Path(sys.argv[1])
-    fn = {"latency": run_latency, "scaling": run_scaling, "all": run}[which]
+    runs: dict[str, Callable[[Path], dict[str, Any]]] = {
+        "latency": run_latency, "scaling": run_scaling, "all": run}
+    fn = runs[which]
     print(json.dumps(fn(folder), indent=1))

@@ -157,11 +157,14 @@ def store_duplicates(settings: Settings, submitted: list[str]) -> list[str]:
 
 async def dlq_records(settings: Settings) -> list[tuple[str, dict[str, bytes]]]:
     """(dlq topic, headers) of every record on every DLQ topic of the namespace."""
-    from newswire.chaos.replay import read_topic
+    from tests.tools.chaos.replay import read_topic
 
     out: list[tuple[str, dict[str, bytes]]] = []
     for topic in (t for t in Topics(settings.kafka.namespace).all() if t.endswith(".dlq")):
-        await read_topic(settings, topic, lambda r, t=topic: out.append((t, dict(r.headers))))
+        def each(record: Any, t: str = topic) -> None:
+            out.append((t, dict(record.headers)))
+
+        await read_topic(settings, topic, each)
     return out
 
 

@@ -50,7 +50,7 @@ def children_of(pid: int, table: dict[int, int] | None = None) -> list[int]:
 
 def tree_rss(pid: int) -> tuple[int, dict[int, int]]:
     """(largest single process RSS, {pid: rss}) over a process and its descendants."""
-    members = [pid] + children_of(pid)
+    members = [pid, *children_of(pid)]
     sizes = {p: rss_bytes(p) for p in members}
     return max(sizes.values(), default=0), sizes
 
@@ -76,7 +76,7 @@ class RssMonitor:
     def sample(self) -> None:
         table = _ppids()
         for name, pid in dict(self._pids()).items():
-            members = [pid] + children_of(pid, table)
+            members = [pid, *children_of(pid, table)]
             sizes = [rss_bytes(p) for p in members]
             self.peak_process[name] = max(self.peak_process.get(name, 0), max(sizes))
             self.peak_tree[name] = max(self.peak_tree.get(name, 0), sum(sizes))

@@ -10,10 +10,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import os
-import socket
-import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -21,20 +18,13 @@ import httpx
 import orjson
 from aiohttp import web
 
-from newswire.broker import start_embedded_broker
 from newswire.demo import SiteServer
-from newswire.settings import KafkaSettings, Settings
 from newswire.submit import submit_urls
 from newswire.supervisor import Supervisor
 from services.extract.extraction.metric import score_documents
+from tests.tools.pipeline import start_pipeline
 
-__all__ = ["load_pages", "run"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+__all__ = ["load_pages", "page_site", "proc_table", "run", "run_pipeline"]
 
 
 def load_pages(folder: Path) -> tuple[dict[str, bytes], dict[str, str]]:
@@ -52,7 +42,7 @@ def plain_trafilatura(pages: dict[str, bytes]) -> tuple[float, dict[str, str]]:
     return time.perf_counter() - started, out
 
 
-def _site(pages: dict[str, bytes]) -> web.Application:
+def page_site(pages: dict[str, bytes]) -> web.Application:
     gz = {pid: gzip.compress(html, 6) for pid, html in pages.items()}
 
     async def page(request: web.Request) -> web.Response:
@@ -67,7 +57,7 @@ def _site(pages: dict[str, bytes]) -> web.Application:
     return app
 
 
-def _proc_table() -> dict[int, tuple[int, float, int, str]]:
+def proc_table() -> dict[int, tuple[int, float, int, str]]:
     """pid -> (ppid, cpu seconds, rss bytes, command) for every process we can read."""
     table = {}
     tick = os.sysconf("SC_CLK_TCK")
@@ -88,7 +78,7 @@ def _proc_table() -> dict[int, tuple[int, float, int, str]]:
 
 def _by_service(sup: Supervisor, broker_pid: int) -> dict[str, tuple[float, int]]:
     """CPU seconds and peak-ish RSS (now) per service, parser processes included."""
-    table = _proc_table()
+    table = proc_table()
     out: dict[str, tuple[float, int]] = {}
     for name, pid in sup.pids().items():
         members = [pid] + [p for p, row in table.items() if row[0] == pid]
@@ -101,52 +91,17 @@ def _by_service(sup: Supervisor, broker_pid: int) -> dict[str, tuple[float, int]
 
 
 def run_pipeline(pages: dict[str, bytes], claims: bool, workers: int = 0) -> dict[str, Any]:
-    kafka = KafkaSettings(embedded_port=_free_port())
-    tmp = Path(tempfile.mkdtemp(prefix="newswire-bench-"))
-    broker = start_embedded_broker(kafka, tmp / "broker.log")
-    site = SiteServer(_site(pages))
+    site = SiteServer(page_site(pages))
     base = site.start()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_")}
-    env.update({
-        "NEWSWIRE_KAFKA__BOOTSTRAP_SERVERS": kafka.servers,
-        "NEWSWIRE_KAFKA__IDEMPOTENCE": "false",
-        "NEWSWIRE_KAFKA__NAMESPACE": f"bench{uuid.uuid4().hex[:6]}.",
-        "NEWSWIRE_DATA_DIR": str(tmp),
-        "NEWSWIRE_API__PORT": str(_free_port()),
-        "NEWSWIRE_INGEST__METRICS_PORT": str(_free_port()),
-        "NEWSWIRE_EXTRACT__METRICS_PORT": str(_free_port()),
-        "NEWSWIRE_STORE__METRICS_PORT": str(_free_port()),
-        "NEWSWIRE_INGEST__ALLOW_NETWORKS": "127.0.0.0/8",
-        "NEWSWIRE_INGEST__PER_DOMAIN_RPS": "0",  # politeness off: one loopback host
-        "NEWSWIRE_EXTRACT__CLAIMS_ENABLED": "true" if claims else "false",
-        "NEWSWIRE_LOG_LEVEL": "warning",
-    })
-    if workers:
-        env["NEWSWIRE_EXTRACT__WORKERS"] = str(workers)
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env)
+    # workers=0: the service's default (one parser process per CPU)
+    pipe = start_pipeline(namespace="bench", log_level="warning",
+                          NEWSWIRE_EXTRACT__CLAIMS_ENABLED="true" if claims else "false",
+                          NEWSWIRE_EXTRACT__WORKERS=str(workers))
+    assert pipe.broker is not None
+    settings, sup, api = pipe.settings, pipe.supervisor, pipe.api
     try:
-        settings = Settings()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    sup = Supervisor(settings, env=env)
-    api = f"http://{settings.api.host}:{settings.api.port}"
-    try:
-        sup.start()
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{api}/readyz", timeout=3).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        else:
-            raise RuntimeError(f"pipeline not ready; logs in {sup.logs}")
         urls = {f"{base}/page/{pid}": pid for pid in pages}
-        cpu_before = _by_service(sup, broker.pid)
+        cpu_before = _by_service(sup, pipe.broker.pid)
         started = time.perf_counter()
         asyncio.run(submit_urls(settings, urls))
         with httpx.Client(timeout=10) as client:
@@ -156,7 +111,7 @@ def run_pipeline(pages: dict[str, bytes], claims: bool, workers: int = 0) -> dic
                     break
                 time.sleep(0.05)
             elapsed = time.perf_counter() - started
-            cpu_after = _by_service(sup, broker.pid)
+            cpu_after = _by_service(sup, pipe.broker.pid)
             texts: dict[str, str] = {}
             failed: dict[str, str] = {}
             for url, pid in urls.items():
@@ -173,10 +128,8 @@ def run_pipeline(pages: dict[str, bytes], claims: bool, workers: int = 0) -> dic
                 "accounted": len(texts) + len(failed), "texts": texts,
                 "claims": stats.get("claims", 0)}
     finally:
-        sup.stop()
+        pipe.stop()
         site.stop()
-        broker.terminate()
-        broker.wait(10)
 
 
 def run(folder: Path) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import trafilatura
 
-from newswire.bench.pipeline import load_pages
+from bench.pipeline import load_pages
 from newswire.errors import NewswireError
 from services.extract.extraction import extract_article
 from services.extract.extraction import warm_up as extraction_warm_up

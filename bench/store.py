@@ -8,7 +8,7 @@ has work to do. Every write is a full ``Store.upsert_article`` (its own transact
 version, search index, claims, fingerprints, duplicate sketch, links, story). Search queries
 are two words of middling frequency, sent one at a time to the real aiohttp API.
 
-``python -c "from newswire.bench.store import run; print(run())"`` (PostgreSQL at
+``python -c "from bench.store import run; print(run())"`` (PostgreSQL at
 ``NEWSWIRE_BENCH_PG``, default postgresql://postgres@127.0.0.1:5432/test, where a scratch
 database is created and dropped).
 """

@@ -1,8 +1,11 @@
-"""A pipeline for fault injection: embedded broker (or a given one), the three services under a
-Supervisor, sites on loopback. The test suite's ``start_pipeline`` builds the same object."""
+"""The one pipeline builder for tests, the chaos suites and the benchmarks: an embedded broker
+(or a given one), the three services under a Supervisor, sites on loopback, free ports.
+
+Test tooling: it lives outside the ``newswire`` package, so the wheel does not ship it."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -10,6 +13,8 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -20,10 +25,11 @@ from aiohttp import web
 from newswire.broker import start_embedded_broker
 from newswire.demo import SiteServer
 from newswire.settings import KafkaSettings, Settings
+from newswire.submit import submit_urls
 from newswire.supervisor import Supervisor
 
-__all__ = ["Harness", "PipelineLike", "Poller", "Sites", "free_port", "readyz",
-           "start_harness"]
+__all__ = ["Pipeline", "PipelineLike", "Poller", "Sites", "free_port", "pipeline_env", "readyz",
+           "running_pipeline", "serve", "settings_from", "start_pipeline", "wait_ready"]
 
 
 class PipelineLike(Protocol):
@@ -95,23 +101,26 @@ class Sites:
             s.stop()
 
 
-def pipeline_env(servers: str, data_dir: Path, **extra: str) -> dict[str, str]:
+def pipeline_env(servers: str, data_dir: Path, *, namespace: str = "t",
+                 log_level: str = "info", **extra: str) -> dict[str, str]:
+    """The pipeline's environment for a test run: this process's environment less every
+    ``NEWSWIRE_`` variable, fresh loopback ports, a unique topic namespace, ``extra`` last."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_")}
     env.update({
         "NEWSWIRE_KAFKA__BOOTSTRAP_SERVERS": servers,
         "NEWSWIRE_KAFKA__IDEMPOTENCE": "false",
-        "NEWSWIRE_KAFKA__NAMESPACE": f"chaos{uuid.uuid4().hex[:6]}.",
+        "NEWSWIRE_KAFKA__NAMESPACE": f"{namespace}{uuid.uuid4().hex[:8]}.",
         "NEWSWIRE_DATA_DIR": str(data_dir),
         "NEWSWIRE_API__PORT": str(free_port()),
         "NEWSWIRE_INGEST__METRICS_PORT": str(free_port()),
         "NEWSWIRE_EXTRACT__METRICS_PORT": str(free_port()),
         "NEWSWIRE_STORE__METRICS_PORT": str(free_port()),
         "NEWSWIRE_INGEST__ALLOW_NETWORKS": "127.0.0.0/8",
-        "NEWSWIRE_INGEST__PER_DOMAIN_RPS": "0",
+        "NEWSWIRE_INGEST__PER_DOMAIN_RPS": "0",  # politeness off: a few loopback hosts
         "NEWSWIRE_INGEST__TOTAL_TIMEOUT": "10",
         "NEWSWIRE_INGEST__RETRIES": "1",
         "NEWSWIRE_EXTRACT__WORKERS": "2",
-        "NEWSWIRE_LOG_LEVEL": "warning",
+        "NEWSWIRE_LOG_LEVEL": log_level,
     })
     env.update(extra)
     return env
@@ -129,7 +138,9 @@ def settings_from(env: dict[str, str]) -> Settings:
 
 
 @dataclass
-class Harness:
+class Pipeline:
+    """The three services under a Supervisor, and the broker when this object started it."""
+
     settings: Settings
     env: dict[str, str]
     supervisor: Supervisor
@@ -139,6 +150,21 @@ class Harness:
     @property
     def api(self) -> str:
         return f"http://{self.settings.api.host}:{self.settings.api.port}"
+
+    def submit(self, *urls: str) -> None:
+        """`newswire submit`, in process: every URL accepted and acknowledged."""
+        result = asyncio.run(submit_urls(self.settings, urls))
+        assert not result.rejected and len(result.submitted) == len(urls)
+
+    def wait_for(self, url: str, timeout: float = 60) -> dict[str, object]:
+        """Poll the API until the URL is accounted for (stored or failed)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            resp = httpx.get(f"{self.api}/articles", params={"url": url}, timeout=5)
+            if resp.status_code == 200:
+                return dict(resp.json())
+            time.sleep(0.3)
+        raise AssertionError(f"{url} not accounted for within {timeout}s")
 
     def stop(self) -> None:
         self.supervisor.stop()
@@ -164,28 +190,40 @@ def wait_ready(api: str, supervisor: Supervisor, timeout: float = 120.0) -> bool
     return False
 
 
-def start_harness(data_dir: Path | None = None, servers: str | None = None,
-                  **extra: str) -> Harness:
+def start_pipeline(servers: str | None = None, data_dir: Path | None = None, *,
+                   namespace: str = "t", log_level: str = "info", timeout: float = 120.0,
+                   **extra: str) -> Pipeline:
     """Start a broker (unless ``servers`` is given) and the pipeline; wait until ready."""
-    data_dir = data_dir or Path(tempfile.mkdtemp(prefix="newswire-chaos-"))
+    data_dir = data_dir or Path(tempfile.mkdtemp(prefix="newswire-test-"))
     broker = None
     if servers is None:
         kafka = KafkaSettings(embedded_port=free_port())
         broker = start_embedded_broker(kafka, data_dir / "broker.log")
         servers = kafka.servers
-    env = pipeline_env(servers, data_dir, **extra)
+    env = pipeline_env(servers, data_dir, namespace=namespace, log_level=log_level, **extra)
     settings = settings_from(env)
     sup = Supervisor(settings, env=env)
-    harness = Harness(settings, env, sup, broker, data_dir)
+    pipe = Pipeline(settings, env, sup, broker, data_dir)
     try:
         sup.start()
-        if not wait_ready(harness.api, sup):
-            logs = "\n".join(p.read_text()[-2000:] for p in sup.logs.glob("*.log"))
-            raise RuntimeError(f"pipeline not ready within 120 s\n{logs}")
+        if not wait_ready(pipe.api, sup, timeout):
+            logs = "\n".join(p.read_text()[-3000:] for p in sup.logs.glob("*.log"))
+            raise RuntimeError(f"pipeline not ready within {timeout:.0f} s\n{logs}")
     except BaseException:
-        harness.stop()
+        pipe.stop()
         raise
-    return harness
+    return pipe
+
+
+@contextmanager
+def running_pipeline(servers: str | None = None, data_dir: Path | None = None,
+                     **extra: str) -> Iterator[Pipeline]:
+    """A pipeline of its own, stopped on exit."""
+    pipe = start_pipeline(servers, data_dir, **extra)  # type: ignore[arg-type]  # extra: env
+    try:
+        yield pipe
+    finally:
+        pipe.stop()
 
 
 def serve(app: web.Application, host: str = "127.0.0.1") -> SiteServer:

@@ -10,6 +10,7 @@ work. Ingest is throttled per domain so that it, too, is still fetching when it 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import time
@@ -18,12 +19,12 @@ from typing import Any
 
 import httpx
 
-from newswire.chaos.checker import Check, check, poll_accounted
-from newswire.chaos.harness import PipelineLike, Poller, readyz
-from newswire.chaos.rss import RssMonitor, children_of, wait_gone
 from newswire.submit import submit_urls
+from tests.tools.chaos.checker import Check, check, poll_accounted
+from tests.tools.chaos.rss import RssMonitor, children_of, wait_gone
+from tests.tools.pipeline import PipelineLike, Poller, readyz
 
-__all__ = ["Kill", "ChaosResult", "kill_service", "run_chaos", "stats"]
+__all__ = ["ChaosResult", "Kill", "kill_service", "run_chaos", "stats"]
 
 
 @dataclass
@@ -164,8 +165,6 @@ def run_chaos(pipe: PipelineLike, urls: list[str], *, kills_per_service: int = 3
     restarts = {name: c.restarts - restarts_before[name] for name, c in sup.children.items()}
     for k in kills:  # a parser process that outlived its service would leak: end it
         for orphan in wait_gone(k.orphans, 0):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(orphan, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
     return ChaosResult(result, kills, seconds, restarts, rss.report_mb(), longest_stall)

@@ -30,18 +30,19 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from newswire.bench.pipeline import _free_port, _proc_table, _site, load_pages
+from bench.pipeline import load_pages, page_site, proc_table
 from newswire.broker import start_embedded_broker
 from newswire.demo import SiteServer
 from newswire.errors import NewswireError
 from newswire.events import ArticleEnriched, PageFetched, UrlSubmitted, decode, encode
 from newswire.settings import KafkaSettings
+from tests.tools.pipeline import free_port
 
 __all__ = ["run"]
 
 
 def _cpu_of(pid: int) -> float:
-    return _proc_table()[pid][1]
+    return proc_table()[pid][1]
 
 
 def _timed(fn: Any, *args: Any) -> tuple[float, Any]:
@@ -104,7 +105,7 @@ def run(folder: Path, rounds: int = 3) -> dict[str, Any]:
     n = len(pids)
     warm_up()
     now = datetime.now(UTC)
-    site = SiteServer(_site(pages))
+    site = SiteServer(page_site(pages))
     base = site.start()
     urls = {pid: f"{base}/page/{pid}" for pid in pids}
     cpu: dict[str, float] = {}
@@ -139,7 +140,7 @@ def run(folder: Path, rounds: int = 3) -> dict[str, Any]:
     cpu["enrich"], enriched = _timed(
         lambda: [enrich_record(v, 0, False).value for v in extracted.values()])
 
-    kafka = KafkaSettings(embedded_port=_free_port())
+    kafka = KafkaSettings(embedded_port=free_port())
     workdir = Path(tempfile.mkdtemp(prefix="newswire-budget-"))
     broker = start_embedded_broker(kafka, workdir / "broker.log")
     try:

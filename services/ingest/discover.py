@@ -7,6 +7,8 @@ document is fetched by ``Discoverer`` with the ingest service's safe fetcher, wi
 GET (ETag / Last-Modified) so an unchanged feed costs one 304.
 
     newswire discover URL... [--refresh]     publish every article URL found, then exit
+
+Lives in the ingest service (it fetches with the ingest fetcher); the CLI imports it from here.
 """
 
 from __future__ import annotations
@@ -18,14 +20,22 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
-import httpx
 import orjson
 from lxml import etree
 from lxml import html as lxml_html
 
 from newswire.errors import InvalidUrl, NewswireError
 from newswire.settings import Settings
+from newswire.submit import SubmitResult, submit_urls
 from newswire.urls import canonicalize
+from services.ingest.fetch import (
+    FEED_TYPES,
+    Client,
+    FetchPolicy,
+    fetch_resource,
+    inflate_gzip,
+    make_client,
+)
 
 __all__ = ["Discoverer", "Parsed", "discover_command", "parse_document"]
 
@@ -196,7 +206,7 @@ class Discoverer:
     ``validators`` keeps each document's ETag / Last-Modified between calls, so polling the
     same discoverer again sends conditional requests."""
 
-    def __init__(self, client: httpx.AsyncClient, policy: Any, *, max_depth: int = 3,
+    def __init__(self, client: Client, policy: FetchPolicy, *, max_depth: int = 3,
                  max_documents: int = 500) -> None:
         self.client = client
         self.policy = policy
@@ -205,8 +215,6 @@ class Discoverer:
         self.validators: dict[str, tuple[str | None, str | None]] = {}
 
     async def discover(self, urls: Iterable[str]) -> DiscoverResult:
-        from services.ingest.fetch import FEED_TYPES, fetch_resource, inflate_gzip
-
         result = DiscoverResult()
         found: set[str] = set()
         visited: set[str] = set()
@@ -266,10 +274,7 @@ class Discoverer:
 
 
 async def discover_and_submit(settings: Settings, urls: list[str], *,
-                              refresh: bool = False) -> tuple[DiscoverResult, Any]:
-    from newswire.submit import submit_urls
-    from services.ingest.fetch import FetchPolicy, make_client
-
+                              refresh: bool = False) -> tuple[DiscoverResult, SubmitResult]:
     async with make_client(settings.ingest) as client:
         found = await Discoverer(client, FetchPolicy.from_settings(settings.ingest)).discover(
             urls)

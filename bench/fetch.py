@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import resource
-import socket
 import subprocess
 import sys
 import time
 from typing import Any
 
 from newswire.settings import IngestSettings
+from tests.tools.pipeline import free_port
 
 __all__ = ["max_in_window", "run"]
 
@@ -32,7 +32,8 @@ HOSTS = [f"127.0.0.{i}" for i in range(1, 51)]
 _SERVER = r"""
 import asyncio, sys
 from aiohttp import web
-PAGE = b"<!DOCTYPE html><html><head><title>t</title></head><body>" + b"<p>news text</p>" * 300 + b"</body></html>"
+PAGE = (b"<!DOCTYPE html><html><head><title>t</title></head><body>" + b"<p>news text</p>" * 300
+        + b"</body></html>")
 async def page(request):
     return web.Response(body=PAGE, content_type="text/html")
 async def main(port, hosts):
@@ -46,12 +47,6 @@ async def main(port, hosts):
     await asyncio.Event().wait()
 asyncio.run(main(int(sys.argv[1]), sys.argv[2].split(",")))
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _cpu_seconds() -> float:
@@ -119,7 +114,7 @@ async def _fetch_all(port: int, pages_per_host: int, rps: float,
 
 
 def run(pages_per_host: int = 100, limited_pages_per_host: int = 20) -> dict[str, Any]:
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([sys.executable, "-c", _SERVER, str(port), ",".join(HOSTS)],
                               stdout=subprocess.PIPE, text=True)
     try:

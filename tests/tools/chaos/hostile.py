@@ -20,6 +20,7 @@ import asyncio
 import functools
 import random
 import zlib
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
@@ -122,7 +123,8 @@ def hostile_app(endless_cap: int = 64 * 1024 * 1024, trickle_seconds: int = 90
             return resp
         return resp
 
-    def fixed(body: bytes, content_type: str = "text/html") -> web.RequestHandler:
+    def fixed(body: bytes, content_type: str = "text/html"
+              ) -> Callable[[web.Request], Awaitable[web.Response]]:
         async def handler(_: web.Request) -> web.Response:
             return web.Response(body=body, content_type=content_type)
 

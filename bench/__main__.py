@@ -1,4 +1,4 @@
-"""`make bench` = `python -m newswire.bench --data ../shared/data`.
+"""`make bench` = `python -m bench --data ../shared/data`.
 
 Each figure is a ratio against a reference measured in the same run on this machine.
 Results are printed as JSON and written to .newswire/bench.json; docs/benchmarks.md records
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     wanted = set(args.only.split(","))
     results: dict[str, Any] = {}
     if "extraction" in wanted:
-        from newswire.bench import extraction
+        from bench import extraction
 
         results["extraction"] = extraction.run(aeb)
         print(orjson.dumps({"extraction": results["extraction"]}).decode(), flush=True)
@@ -47,27 +47,27 @@ def main(argv: list[str] | None = None) -> int:
             / results["claims"]["trafilatura_pages_per_s"], 3)
         print(orjson.dumps({"claims": results["claims"]}).decode(), flush=True)
     if "pipeline" in wanted:
-        from newswire.bench import pipeline
+        from bench import pipeline
 
         results["pipeline"] = pipeline.run(aeb)
         print(orjson.dumps({"pipeline": results["pipeline"]}).decode(), flush=True)
     if "budget" in wanted:  # CPU per page of each stage's core, no stream framework around it
-        from newswire.bench import budget
+        from bench import budget
 
         results["budget"] = budget.run(aeb)
         print(orjson.dumps({"budget": results["budget"]}).decode(), flush=True)
     if "latency" in wanted:  # single-article latency on an idle pipeline; 1 -> 2 workers
-        from newswire.chaos import latency_bench
+        from bench import latency
 
-        results["latency"] = latency_bench.run(aeb)
+        results["latency"] = latency.run(aeb)
         print(orjson.dumps({"latency": results["latency"]}).decode(), flush=True)
     if "fetch" in wanted:  # fetch-only throughput over 50 loopback hosts (no data needed)
-        from newswire.bench import fetch
+        from bench import fetch
 
         results["fetch"] = fetch.run()
         print(orjson.dumps({"fetch": results["fetch"]}).decode(), flush=True)
     if "store" in wanted:  # write throughput on both databases, /search p95 (synthetic)
-        from newswire.bench import store
+        from bench import store
 
         results["store"] = store.run()
         print(orjson.dumps({"store": results["store"]}).decode(), flush=True)
