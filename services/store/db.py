@@ -41,6 +41,7 @@ from services.store.text import (
     speaker_key,
     speaker_name,
     tokens,
+    utc_timestamp,
 )
 
 __all__ = ["Store", "open_store", "utc_timestamp"]
@@ -70,14 +71,6 @@ def _confidence(value: Any) -> float | None:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
-
-
-def utc_timestamp(moment: datetime) -> str:
-    """A UTC timestamp with a fixed shape, so text order is time order (for keysets)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
-    return f"{moment.year:04d}{moment:-%m-%dT%H:%M:%S.%f}Z"  # %Y is not padded below 1000
 
 
 def _without_nul(value: Any) -> Any:

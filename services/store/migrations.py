@@ -13,6 +13,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from services.store.text import utc_timestamp
+
 __all__ = ["MIGRATIONS"]
 
 Statement = str | dict[str, str] | Callable[[Any, Any], None]
@@ -31,8 +33,6 @@ def _reindex(store: Any, cur: Any) -> None:
 
 def _backfill_fetched_utc(store: Any, cur: Any) -> None:
     """Fill ``fetched_utc`` (the fetch time in a shape whose text order is time order)."""
-    from services.store.db import utc_timestamp
-
     cur.execute("SELECT id, fetched_at FROM articles")
     for article_id, fetched_at in cur.fetchall():
         cur.execute(store._sql("UPDATE articles SET fetched_utc = ? WHERE id = ?"),  # noqa: SLF001

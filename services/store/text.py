@@ -21,6 +21,7 @@ import binascii
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -47,6 +48,7 @@ __all__ = [
     "speaker_key",
     "speaker_name",
     "tokens",
+    "utc_timestamp",
 ]
 
 QUOTE_JACCARD = 0.6
@@ -68,6 +70,14 @@ which while who whom why will with would you your yours going get got gets go go
 said says say saying told tell tells added adds according think thinks thought believe
 believes want wants wanted know knows knew really very lot thing things people way
 '''.split())
+
+def utc_timestamp(moment: datetime) -> str:
+    """A UTC timestamp with a fixed shape, so text order is time order (for keysets)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC)
+    return f"{moment.year:04d}{moment:-%m-%dT%H:%M:%S.%f}Z"  # %Y is not padded below 1000
+
 
 def padded(words: Iterable[str]) -> str:
     """' a b c ': a column value that word-boundary LIKE patterns ('% b %') can match."""
