@@ -28,11 +28,12 @@ import random
 import time
 from typing import Any
 
+from aiokafka.errors import KafkaError
 from faust.types import EventT
 
 from newswire.errors import NewswireError, Permanent, RateLimited, Retriable
 from newswire.events import PageFetched, UrlSubmitted, cloudevent_headers, decode, encode
-from newswire.kafka import client_options, make_consumer
+from newswire.kafka import client_options, kafka_error, make_consumer
 from newswire.service import ServiceRuntime
 from newswire.settings import Settings
 from newswire.topics import Topics
@@ -238,7 +239,14 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
             page.body, submitted_url=submitted.submitted_url, url=url,
             final_url=page.final_url, status=page.status, content_type=page.content_type,
             fetched_at=page.fetched_at, etag=page.etag, last_modified=page.last_modified)
-        await rt.stage.publish(rt.topics.page_fetched, article_id(url), fetched)
+        try:
+            await rt.stage.publish(rt.topics.page_fetched, article_id(url), fetched)
+        except (Permanent, KafkaError) as exc:  # e.g. a page over max.message.bytes
+            err = kafka_error(exc) if isinstance(exc, KafkaError) else exc
+            if isinstance(err, Permanent):  # the URL's failure, with the URL on it
+                await seen.record(url, failed(), part)
+                raise _tag(err, submitted) from exc
+            raise err from exc
         await seen.record(url, done, part)
 
     def retry_hold(event: EventT) -> float:

@@ -93,6 +93,10 @@ def test_an_oversize_output_record_is_dead_lettered_and_the_partition_keeps_movi
         assert pipe.wait_for(follow_up, timeout=60)["status"] == "ok"
         failures = _wait_for_failures(pipe.api)
         assert [(f["stage"], f["reason"]) for f in failures] == [("ingest", "message_too_large")]
+        # the failure is the URL's: a user asking about it by URL sees the reason
+        answer = pipe.wait_for(huge, timeout=30)
+        assert (answer["status"], answer["stage"], answer["reason"]) == (
+            "failed", "ingest", "message_too_large")
         source = pipe.settings.kafka.namespace + "news.url.submitted"
         records = asyncio.run(_dlq_records(pipe, source + ".dlq"))
         reasons = [h.get("newswire.reason") for _, h in records]
