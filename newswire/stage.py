@@ -118,7 +118,8 @@ class Stage:
         self.metrics.produced.labels(self.name).inc()
 
     async def dead_letter(self, event: EventT, exc: NewswireError, url: str | None,
-                          submitted_url: str | None = None) -> None:
+                          submitted_url: str | None = None, *, keep_value: bool = True
+                          ) -> None:
         message = event.message
         if Topics.is_dlq(message.topic):  # the end of the line: nobody reads <dlq>.dlq
             self.metrics.events.labels(self.name, "failed", exc.reason).inc()
@@ -134,8 +135,10 @@ class Stage:
         if current:
             headers["traceparent"] = current.encode()
         dlq = self._dlq_of.get(message.topic) or Topics.dlq(message.topic)
+        if not keep_value:  # the broker refused the record with it: the headers say why
+            headers["newswire.value_dropped"] = b"the DLQ write with the value was refused"
         fut = await self.topic(dlq).send(
-            key=message.key, value=message.value, headers=headers)
+            key=message.key, value=message.value if keep_value else None, headers=headers)
         await fut
         self.metrics.dlq.labels(self.name, exc.reason).inc()
         self.metrics.events.labels(self.name, "failed", exc.reason).inc()
@@ -201,11 +204,24 @@ class Stage:
 
     async def _try_dead_letter(self, event: EventT, exc: NewswireError) -> bool:
         """Write the DLQ record; False (so the caller retries) when the broker refused it."""
+        url, submitted_url = getattr(exc, "url", None), getattr(exc, "submitted_url", None)
         try:
-            await self.dead_letter(event, exc, getattr(exc, "url", None),
-                                   getattr(exc, "submitted_url", None))
-        except (KafkaError, OSError) as kafka_exc:
-            log.warning("stage=%s DLQ write failed (%s); will retry", self.name, kafka_exc)
+            await self.dead_letter(event, exc, url, submitted_url)
+        except KafkaError as kafka_exc:
+            if not isinstance(kafka_error(kafka_exc), Permanent):
+                log.warning("stage=%s DLQ write failed (%s); will retry", self.name, kafka_exc)
+                return False
+            # Refused for good (e.g. the value is over max.message.bytes): retrying the same
+            # write would stall the partition forever, so the DLQ record goes without it.
+            log.error("stage=%s DLQ write refused (%s); writing it without the value",
+                      self.name, kafka_exc)
+            try:
+                await self.dead_letter(event, exc, url, submitted_url, keep_value=False)
+            except (KafkaError, OSError) as again:
+                log.warning("stage=%s DLQ write failed (%s); will retry", self.name, again)
+                return False
+        except OSError as os_exc:
+            log.warning("stage=%s DLQ write failed (%s); will retry", self.name, os_exc)
             return False
         return True
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from aiokafka.errors import MessageSizeTooLargeError
 from prometheus_client import CollectorRegistry
 
 from newswire.errors import StoreRejected
@@ -61,3 +63,36 @@ async def test_a_dlq_record_is_never_dead_lettered_again(
     assert app.sent == dead_lettered
     if not dead_lettered:
         assert "not dead-lettered again" in caplog.text
+
+
+class _RefusingTopic:
+    """A DLQ topic whose broker refuses any record carrying a value (too large)."""
+
+    def __init__(self, sent: list[dict[str, Any]]) -> None:
+        self.sent = sent
+
+    async def send(self, **record: Any) -> Any:
+        if record["value"] is not None:
+            raise MessageSizeTooLargeError("the request included a message larger than allowed")
+        self.sent.append(record)
+
+        async def acked() -> None:
+            return None
+
+        return acked()
+
+
+async def test_a_dlq_record_the_broker_refuses_for_good_goes_without_its_value() -> None:
+    sent: list[dict[str, Any]] = []
+    app = SimpleNamespace(topic=lambda name, **_: _RefusingTopic(sent))
+    stage = Stage(app, "store", StageMetrics(CollectorRegistry()), Topics(""))  # type: ignore[arg-type]
+
+    async def refuse(_: Any) -> None:
+        raise StoreRejected("the database refused it")
+
+    # before: the refused DLQ write was retried forever and the partition stalled
+    await asyncio.wait_for(stage.handle(_event("news.article.enriched"), refuse), timeout=5)
+    [record] = sent
+    assert record["value"] is None and record["key"] == b"k"
+    assert record["headers"]["newswire.reason"] == b"store_rejected"
+    assert b"refused" in record["headers"]["newswire.value_dropped"]
