@@ -4,14 +4,24 @@ every ordinary failure is one line on stderr with the README's exit code, never 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from newswire.cli_errors import API_DOWN, BAD_INPUT, BROKER_DOWN, INTERNAL, PARTIAL, describe
+from newswire.cli_errors import (
+    API_DOWN,
+    BAD_INPUT,
+    BROKER_DOWN,
+    INTERNAL,
+    INTERRUPTED,
+    PARTIAL,
+    describe,
+)
 from tests.conftest import free_port, pipeline_env
 
 
@@ -123,3 +133,23 @@ def test_store_api_unreachable_and_internal_errors_are_described() -> None:
     assert message.startswith(f"cannot reach http://127.0.0.1:{port}/stats: ")
     assert describe(ZeroDivisionError("division by zero"), "b:9092") == (
         "internal error: ZeroDivisionError: division by zero", INTERNAL)
+
+
+def test_ctrl_c_is_one_line_and_exit_130(closed: dict[str, str]) -> None:
+    """`newswire submit -` reads URLs from stdin until it ends: Ctrl-C while it waits ends it
+    with the README's line and code, no traceback. (`tail` and `status --watch` follow until
+    interrupted, so for them Ctrl-C is the normal end: exit 0.)"""
+    proc = subprocess.Popen([sys.executable, "-m", "newswire.cli", "submit", "-"], env=closed,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=os.getcwd())
+    try:
+        time.sleep(3)  # started and waiting on stdin
+        assert proc.poll() is None, proc.communicate()
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert "Traceback" not in stderr, stderr
+    assert proc.returncode == INTERRUPTED == 130
+    assert stderr.splitlines() == ["newswire: interrupted"]
