@@ -8,7 +8,8 @@ machine is not (each handler stops on its own, and when the client goes away).
 | /endless          | text/html that never ends (stops after 64 MB or when dropped)       |
 | /gzip-bomb        | 256 KB of gzip that inflates to 256 MB of zeros                     |
 | /trickle          | text/html at one byte a second (stops after 90 s)                   |
-| /million-p        | a million empty ``<p>`` elements (~7 MB)                            |
+| /million-p        | a million unclosed ``<p>`` tags (~3 MB)                             |
+| /three-million-p  | three million of them (~9 MB): parsed for well over the 20 s budget |
 | /deep             | elements nested 100,000 deep (~1 MB)                                |
 | /attributes       | one element with 50,000 attributes                                  |
 | /invalid-utf8     | declared UTF-8, only invalid byte sequences in the body             |
@@ -36,6 +37,7 @@ HOSTILE: dict[str, tuple[str, frozenset[str]]] = {
     "/trickle": ("ingest", frozenset({"timeout"})),
     "/million-p": ("extract", frozenset({"empty_extraction", "not_an_article",
                                          "extraction_timeout", "worker_crashed"})),
+    "/three-million-p": ("extract", frozenset({"extraction_timeout", "worker_crashed"})),
     "/deep": ("extract", frozenset({"empty_extraction", "not_an_article",
                                     "extraction_timeout", "worker_crashed", "parser_error"})),
     "/attributes": ("extract", frozenset({"empty_extraction", "not_an_article",
@@ -64,8 +66,8 @@ def _random_bytes(n: int = 2 * 1024 * 1024) -> bytes:
 
 
 @functools.cache
-def million_p() -> bytes:
-    return b"<html><body>" + b"<p>" * 1_000_000 + b"</body></html>"
+def million_p(millions: int = 1) -> bytes:
+    return b"<html><body>" + b"<p>" * (millions * 1_000_000) + b"</body></html>"
 
 
 @functools.cache
@@ -138,6 +140,7 @@ def hostile_app(endless_cap: int = 64 * 1024 * 1024, trickle_seconds: int = 90
         web.get("/binary", binary), web.get("/binary-as-html", binary_as_html),
         web.get("/endless", endless), web.get("/gzip-bomb", bomb),
         web.get("/trickle", trickle), web.get("/million-p", fixed(million_p())),
+        web.get("/three-million-p", fixed(million_p(3))),
         web.get("/deep", fixed(deep())), web.get("/attributes", fixed(attributes())),
         web.get("/invalid-utf8", fixed(invalid_utf8())),
         web.get("/robots.txt", robots),
