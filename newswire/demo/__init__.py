@@ -120,7 +120,8 @@ def run_demo(settings: Settings, wait: bool = True) -> int:
         missing = [u for u in result.submitted if u not in results]
         for url in missing:
             print(f"  {url}: still in flight after 120 s", file=sys.stderr)
-        print(f"\nAPI: {api}/stats  {api}/articles?url=...  metrics: "
+        print(f"\nexplorer: {api}/  API: {api}/stats  {api}/articles?url=...  docs: {api}/docs")
+        print("metrics: "
               + ", ".join(settings.metrics_urls().values()))
         if wait:
             print("pipeline keeps running; submit more with `.venv/bin/newswire submit URL`. "
