@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 
@@ -159,7 +160,7 @@ def _page(items: list[Any], limit: int, key: Callable[[Any], list[Any]], kind: s
 
 
 @web.middleware
-async def errors_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Refusals become 400 with a message, a database outage 503; never a bare 500."""
     try:
         return await handler(request)
@@ -336,7 +337,7 @@ def api_routes(store: Store, submitter: Submitter | None = None) -> list[web.Rou
 
 
 def api_app(store: Store, submitter: Submitter | None = None,
-            extra_routes: Iterable[web.RouteDef] = ()) -> web.Application:
+            extra_routes: Iterable[web.AbstractRouteDef] = ()) -> web.Application:
     """The API as an application: its routes (and ``extra_routes``, e.g. health) behind the
     error middleware, request bodies capped at MAX_BODY_BYTES (413 beyond)."""
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[errors_middleware])

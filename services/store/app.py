@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Mapping
+from typing import Any
 
 import httpx
 from aiohttp import web
@@ -123,7 +124,7 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
     store = Store(settings.store_url)
     rt.stage.retry_max_seconds = max(cfg.retry_seconds * 4, 2.0)
 
-    async def handle_article(event: EventT) -> None:
+    async def handle_article(event: EventT[Any]) -> None:
         article = decode(ArticleEnriched, event.message.value)
         annotate(article_id=article.article_id, url=article.url)
         try:
@@ -133,9 +134,9 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
             exc.submitted_url = article.submitted_url  # type: ignore[attr-defined]
             raise
 
-    async def handle_dlq(event: EventT) -> None:
+    async def handle_dlq(event: EventT[Any]) -> None:
         message = event.message
-        headers = {k: v for k, v in (message.headers or [])}
+        headers = dict(message.headers or [])
         await asyncio.to_thread(record_dlq_record, store, message.topic, message.partition,
                                 message.offset, headers)
 

@@ -2,9 +2,9 @@
 
 Each migration is a list of statements; a statement is either portable SQL, a
 ``{"sqlite": ..., "postgresql": ...}`` pair where the dialects differ (an empty string: nothing
-to do on that dialect), or a callable ``(store, cursor) -> None`` for a backfill that needs
+to do on that dialect), or a callable ``(database, cursor) -> None`` for a backfill that needs
 Python (it runs inside the migration's transaction). Applied versions are recorded in
-``schema_migrations``; migrations only ever get appended.
+``schema_migrations``; migrations only ever get appended. ``apply`` runs the missing ones.
 """
 
 from __future__ import annotations
@@ -13,29 +13,32 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from services.store.columns import now
+from services.store.connection import MIGRATION_LOCK, Database
 from services.store.text import utc_timestamp
+from services.store.writes import reindex_all
 
-__all__ = ["MIGRATIONS"]
+__all__ = ["MIGRATIONS", "apply"]
 
-Statement = str | dict[str, str] | Callable[[Any, Any], None]
+Statement = str | dict[str, str] | Callable[[Database, Any], None]
 
 
-def _derived_by_a_later_migration(store: Any, cur: Any) -> None:
+def _derived_by_a_later_migration(db: Database, cur: Any) -> None:
     """Migration 2's backfill used to re-derive everything here; migration 4 does it now (the
     re-derivation reads migration 4's columns), so a database that is older gets it there."""
 
 
-def _reindex(store: Any, cur: Any) -> None:
+def _reindex(db: Database, cur: Any) -> None:
     """Re-derive the claims' columns and the derived tables for articles stored before a
     migration that changed them (migrations 2 and 4)."""
-    store.reindex_all(cur)
+    reindex_all(db, cur)
 
 
-def _backfill_fetched_utc(store: Any, cur: Any) -> None:
+def _backfill_fetched_utc(db: Database, cur: Any) -> None:
     """Fill ``fetched_utc`` (the fetch time in a shape whose text order is time order)."""
     cur.execute("SELECT id, fetched_at FROM articles")
     for article_id, fetched_at in cur.fetchall():
-        cur.execute(store._sql("UPDATE articles SET fetched_utc = ? WHERE id = ?"),  # noqa: SLF001
+        cur.execute(db.sql("UPDATE articles SET fetched_utc = ? WHERE id = ?"),
                     (utc_timestamp(datetime.fromisoformat(fetched_at)), article_id))
 
 
@@ -177,3 +180,30 @@ MIGRATIONS: list[tuple[int, str, list[Statement]]] = [
         _reindex,
     ]),
 ]
+
+
+def apply(db: Database) -> None:
+    """Apply every migration not yet recorded, each in its own transaction under the
+    migration lock (so of several processes starting at once, one applies it)."""
+    cur = db.conn.cursor()
+    cur.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+    for version, name, statements in MIGRATIONS:
+        db.begin(cur, MIGRATION_LOCK)
+        try:
+            cur.execute(db.sql("SELECT 1 FROM schema_migrations WHERE version = ?"), (version,))
+            if cur.fetchone() is None:  # checked under the lock: one process applies it
+                for statement in statements:
+                    if callable(statement):
+                        statement(db, cur)
+                        continue
+                    sql = statement if isinstance(statement, str) else statement[db.dialect]
+                    if sql:
+                        cur.execute(sql)
+                cur.execute(db.sql("INSERT INTO schema_migrations VALUES (?, ?, ?)"),
+                            (version, name, now()))
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+    cur.close()

@@ -1,0 +1,140 @@
+"""The store's one database connection: dialect, placeholders, cursors and transactions.
+
+Synchronous on purpose (one connection, one lock); the service calls the store from a thread.
+SQL is written once with ``?`` placeholders; for PostgreSQL they become ``%s``.
+Driver errors that mean "the database is not there right now" become StoreUnavailable, which
+the stage adapter retries without acking, so an outage pauses consumption and loses nothing;
+every other driver error becomes StoreRejected (see ``driver_errors``). The URL is a secret:
+read only to connect, never put in a message.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from newswire.errors import StoreUnavailable
+from services.store.driver_errors import convert, redact
+
+__all__ = ["MIGRATION_LOCK", "WRITE_LOCK", "Database"]
+
+# PostgreSQL advisory lock ids: one for migrations, one serialising article writes (linking
+# reads other articles' rows, so two writers must not miss each other's uncommitted claims).
+MIGRATION_LOCK = 7_341_001
+WRITE_LOCK = 7_341_002
+
+
+class Database:
+    """One lazily opened connection. ``prepare`` runs on every new connection, before any
+    cursor is handed out (the store migrates there); when it fails the connection is dropped,
+    so the next cursor prepares again."""
+
+    def __init__(self, url: str | SecretStr, prepare: Callable[[Database], None]) -> None:
+        self._url = url if isinstance(url, SecretStr) else SecretStr(url)
+        self.dialect = "postgresql" if self._url.get_secret_value().startswith(
+            ("postgresql://", "postgres://")) else "sqlite"
+        self._prepare = prepare
+        self._lock = threading.Lock()
+        self.conn: Any = None
+
+    def __repr__(self) -> str:
+        return f"Database(dialect={self.dialect!r})"
+
+    def sql(self, sql: str) -> str:
+        """``sql`` with its ``?`` placeholders in this dialect's style."""
+        return sql.replace("?", "%s") if self.dialect == "postgresql" else sql
+
+    def _connect(self) -> Any:
+        url = self._url.get_secret_value()
+        if self.dialect == "sqlite":
+            path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") \
+                else url.removeprefix("sqlite://")
+            if path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None,
+                                   timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            return conn
+        import psycopg
+
+        return psycopg.connect(url, autocommit=True, connect_timeout=5)
+
+    def _open_locked(self) -> None:
+        """Connect and prepare. Any failure to connect (a malformed URL included) is an
+        outage: retried, its message redacted."""
+        try:
+            self.conn = self._connect()
+        except Exception as exc:
+            raise StoreUnavailable(redact(f"cannot connect: {type(exc).__name__}: {exc}",
+                                          self._url.get_secret_value())) from None
+        try:
+            self._prepare(self)
+        except BaseException:
+            self._drop_connection()  # prepare again on the next connection
+            raise
+
+    @contextmanager
+    def cursor(self, transaction: bool = False) -> Iterator[Any]:
+        """A cursor under the lock; driver outages become StoreUnavailable (and reconnect),
+        other driver errors StoreRejected."""
+        with self._lock:
+            try:
+                if self.conn is None:
+                    self._open_locked()
+                cur = self.conn.cursor()
+                if transaction:
+                    self.begin(cur, WRITE_LOCK)
+                try:
+                    yield cur
+                    if transaction:
+                        cur.execute("COMMIT")
+                except BaseException:
+                    if transaction and self.conn is not None:
+                        with suppress(Exception):  # connection gone: dropped below
+                            cur.execute("ROLLBACK")
+                    raise
+                finally:
+                    cur.close()
+            except Exception as exc:
+                if not self._is_driver_error(exc):
+                    raise
+                converted = convert(exc, self._url.get_secret_value())
+                if isinstance(converted, StoreUnavailable):
+                    self._drop_connection()
+                raise converted from None
+
+    def _is_driver_error(self, exc: Exception) -> bool:
+        if self.dialect == "sqlite":
+            return isinstance(exc, sqlite3.Error)
+        import psycopg
+
+        return isinstance(exc, psycopg.Error)
+
+    def _drop_connection(self) -> None:
+        if self.conn is not None:
+            with suppress(Exception):  # already broken
+                self.conn.close()
+        self.conn = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop_connection()
+
+    def begin(self, cur: Any, lock: int | None = None) -> None:
+        """Start a write transaction. SQLite takes its write lock at once (no upgrade
+        deadlocks between store processes); PostgreSQL takes the given advisory lock, so
+        writers that read and then link across articles see each other's rows."""
+        if self.dialect == "sqlite":
+            cur.execute("BEGIN IMMEDIATE")
+            return
+        cur.execute("BEGIN")
+        if lock is not None:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))

@@ -1,0 +1,188 @@
+"""The store's writes: an article with its claims (idempotent, newest fetch wins), the URLs
+that lead to it, a pipeline failure, and re-deriving every stored article after a migration.
+Each article write re-derives what depends on its content (``links.derive``) in the same
+transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from newswire.errors import InvalidUrl
+from newswire.events import ArticleEnriched, Failure
+from newswire.urls import canonicalize, control_character, domain_key
+from services.store.columns import ARTICLE_COLUMNS, CLAIM_COLUMNS, now
+from services.store.connection import Database
+from services.store.links import derive
+from services.store.text import (
+    content_words,
+    padded,
+    quote_shingles,
+    quoted_shingles,
+    resolve_speakers,
+    speaker_key,
+    speaker_name,
+    tokens,
+    utc_timestamp,
+)
+
+__all__ = ["record_failure", "reindex_all", "upsert_article"]
+
+_CLAIM_EXTRA = ("speaker_resolved, speaker_name, speaker_norm, speaker_key, text_norm, "
+                "n_shingles, n_words, n_quoted, seen_at")
+
+
+
+def _confidence(value: Any) -> float | None:
+    """A claim's confidence as stored: a number in [0, 1], or NULL when the event has none."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return min(1.0, max(0.0, float(value))) if value == value else None
+
+
+
+def _without_nul(value: Any) -> Any:
+    """``value`` with NUL replaced by U+FFFD in every string: PostgreSQL text cannot hold NUL,
+    and both databases must store the same thing."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_without_nul(v) for v in value)
+    return value
+
+
+
+def upsert_article(db: Database, article: ArticleEnriched) -> bool:
+    """Store an article and its claims. Idempotent: replaying the same event changes
+    nothing. Returns True when something new was written (new article or new version).
+
+    A new version also re-derives everything computed from the content, in the same
+    transaction: the search index, the claims' speakers and fingerprints, the near-duplicate
+    check, corroboration links and the article's story (see ``_derive``).
+
+    A fetch older than the stored one (concurrent extract agents finish out of order)
+    replaces nothing: the upsert's own WHERE keeps the newer content. A URL with a control
+    character is an InvalidUrl; NUL elsewhere is stored as U+FFFD."""
+    for url in (article.url, article.canonical_url):
+        if control_character(url) is not None:
+            raise InvalidUrl(f"URL contains a control character "
+                             f"({control_character(url)})")
+    article = ArticleEnriched.model_validate(_without_nul(dict(article)))
+    with db.cursor(transaction=True) as cur:
+        cur.execute(db.sql("SELECT content_hash, version FROM articles WHERE id = ?"),
+                    (article.article_id,))
+        row = cur.fetchone()
+        if row is not None and row[0] == article.content_hash:
+            _link_urls(db, cur, article)
+            return False
+        cur.execute(db.sql(
+            "SELECT COUNT(*), COUNT(CASE WHEN content_hash = ? THEN 1 END) "
+            "FROM article_versions WHERE article_id = ?"),
+            (article.content_hash, article.article_id))
+        known, seen = cur.fetchone()
+        version = int(known) + (0 if seen else 1)
+        values = (
+            article.article_id, article.url, article.canonical_url, article.final_url,
+            article.submitted_url, article.title, article.text, article.author,
+            article.published, article.language, article.site,
+            article.fetched_at.isoformat(), article.content_hash, version,
+            orjson.dumps(article.metadata).decode(), int(article.claims_partial), now(),
+            domain_key(article.canonical_url), utc_timestamp(article.fetched_at))
+        names = [*(c.strip() for c in ARTICLE_COLUMNS.split(",")), "fetched_utc"]
+        updates = ", ".join(f"{c} = excluded.{c}" for c in names[1:])
+        cur.execute(db.sql(
+            f"INSERT INTO articles ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+            f"ON CONFLICT (id) DO UPDATE SET {updates} WHERE articles.fetched_utc IS NULL "
+            f"OR articles.fetched_utc <= excluded.fetched_utc"), values)
+        if cur.rowcount == 0:  # an older fetch: the stored content stays
+            _link_urls(db, cur, article)
+            return False
+        cur.execute(db.sql(
+            "INSERT INTO article_versions VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (article_id, content_hash) DO NOTHING"),
+            (article.article_id, article.content_hash, (row[1] + 1) if row else 1,
+             article.fetched_at.isoformat()))
+        _write_claims(db, cur, article.article_id, article.claims,
+                           utc_timestamp(article.fetched_at))
+        derive(db, cur, article.article_id)
+        _link_urls(db, cur, article)
+        return True
+
+
+def _write_claims(db: Database, cur: Any, article_id: str, claims: list[dict[str, Any]],
+                  seen_at: str) -> None:
+    cur.execute(db.sql("DELETE FROM claims WHERE article_id = ?"), (article_id,))
+    resolved = resolve_speakers(claims)
+    rows = []
+    for i, (c, speaker) in enumerate(zip(claims, resolved, strict=True)):
+        text = str(c.get("text") or "")
+        key = speaker_key(speaker)
+        n_shingles = len(quote_shingles(text)) if key else 0
+        n_words = len(content_words(text)) if key else 0
+        n_quoted = len(quoted_shingles(text, bool(c.get("direct")))) if key else 0
+        rows.append((
+            article_id, i, c.get("kind", "statement"), text, c.get("start", 0),
+            c.get("end", 0), int(bool(c.get("direct"))), c.get("speaker"),
+            c.get("speaker_start"), c.get("speaker_end"), c.get("cue"),
+            float(c.get("checkworthiness", 0.0)), c.get("type"),
+            _confidence(c.get("confidence")), speaker,
+            speaker_name(speaker), padded(tokens(speaker)) if speaker else None, key,
+            padded(tokens(text, 2000)), n_shingles, n_words, n_quoted, seen_at))
+    if rows:
+        cur.executemany(db.sql(
+            f"INSERT INTO claims (article_id, idx, {CLAIM_COLUMNS}, {_CLAIM_EXTRA}) "
+            f"VALUES ({', '.join('?' * 23)})"), rows)
+
+
+
+def reindex_all(db: Database, cur: Any) -> None:
+    """Re-derive claims' columns and every derived table for all stored articles, oldest
+    first (migration 2's backfill; also safe to run again)."""
+    cur.execute("SELECT id, canonical_url, fetched_at FROM articles ORDER BY stored_at, id")
+    for article_id, canonical_url, fetched_at in cur.fetchall():
+        cur.execute(db.sql("UPDATE articles SET domain = ? WHERE id = ?"),
+                    (domain_key(canonical_url), article_id))
+        cur.execute(db.sql(
+            "SELECT kind, text, start_offset, end_offset, direct, speaker, speaker_start, "
+            "speaker_end, cue, checkworthiness, type, confidence FROM claims "
+            "WHERE article_id = ? "
+            "ORDER BY idx"), (article_id,))
+        claims = [dict(zip(("kind", "text", "start", "end", "direct", "speaker",
+                            "speaker_start", "speaker_end", "cue", "checkworthiness",
+                            "type", "confidence"), r, strict=True))
+                  for r in cur.fetchall()]
+        _write_claims(db, cur, article_id, claims,
+                           utc_timestamp(datetime.fromisoformat(fetched_at)))
+        derive(db, cur, article_id)
+
+
+def _link_urls(db: Database, cur: Any, article: ArticleEnriched) -> None:
+    urls = {article.url, article.canonical_url}
+    for extra in (article.final_url, article.submitted_url):
+        try:
+            urls.add(canonicalize(extra))
+        except Exception:  # a URL we cannot parse is simply not linked
+            continue
+    cur.executemany(db.sql(
+        "INSERT INTO article_urls VALUES (?, ?) "
+        "ON CONFLICT (url) DO UPDATE SET article_id = excluded.article_id"),
+        [(u, article.article_id) for u in sorted(urls)])
+
+
+def record_failure(db: Database, failure: Failure) -> None:
+    """Idempotent: one row per failed URL (or per broken record when no URL is known)."""
+    key = failure.url or f"{failure.topic}:{failure.partition}:{failure.offset}"
+    with db.cursor() as cur:
+        cur.execute(db.sql(
+            "INSERT INTO failures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET stage = excluded.stage, "
+            "reason = excluded.reason, detail = excluded.detail, topic = excluded.topic, "
+            "partition_no = excluded.partition_no, offset_no = excluded.offset_no, "
+            "failed_at = excluded.failed_at"),
+            _without_nul((key, failure.url, failure.submitted_url, failure.stage,
+                          failure.reason, failure.detail, failure.topic, failure.partition,
+                          failure.offset, failure.occurred_at.isoformat())))
