@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import re
 
+from .broad import _broad
+from .broad_forms import _HEADLINE, TITLE_SAYS
+from .lexicon import _ACCORDING, _CUE_WORDS, _SPEECH_WORDS, _WORD_RE, CUE_RE
+from .phrases import RawAttribution
+from .quotes import _unit, _units
 from .segment import Span, paragraphs, quote_spans
-from .quotes import _ACCORDING, CUE_RE, RawAttribution, _unit, _units
-from .broad import _CUE_WORDS, _HEADLINE, _SPEECH_WORDS, _WORD_RE, TITLE_SAYS, _broad
 
 def _lexicon_hits(text: str, para: Span) -> list[re.Match]:
     """The paragraph's words that are in the broad cue lexicon (found once, used per unit)."""

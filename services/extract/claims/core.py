@@ -8,7 +8,7 @@ from .checkworthy import load_model, statement_type
 from .model import Claim, ClaimsResult
 from .attributions import find_attributions
 from .segment import paragraphs, sentences
-from .broad import _CUE_WORDS
+from .lexicon import _CUE_WORDS
 from .confidence import attribution_confidence
 from .segment import ALL_DQ
 from .speakers import SpeakerResolver, mention_kind, trim_mention
