@@ -19,12 +19,26 @@ import re
 from dataclasses import dataclass
 
 from .broad_forms import (
-    _CONTENT_STOP, _LOOK, _MAX_CONTENT, _MAX_CUES, _according, _asked, _headline, _nominal,
+    _CONTENT_STOP,
+    _LOOK,
+    _MAX_CONTENT,
+    _MAX_CUES,
+    _according,
+    _asked,
+    _headline,
+    _nominal,
 )
 from .lexicon import _LEXICON, _PARTICLES
 from .phrases import (
-    RawAttribution, _extend, _has_q, _in_quote, _leading_np, _short_tail, _speaker_before,
-    _that_skip, _trim,
+    RawAttribution,
+    _extend,
+    _has_q,
+    _in_quote,
+    _leading_np,
+    _short_tail,
+    _speaker_before,
+    _that_skip,
+    _trim,
 )
 from .segment import ALL_DQ, Span
 
@@ -56,7 +70,10 @@ _REL_TAIL = re.compile(r"\b(who|which|that)\s*$")
 _COORD_END = re.compile(r"[\s,]*(?:\b(?:and|but|or|then)\b)?[\s,]*$")
 _CONJ = re.compile(r"\b(?:and|but|or)\b")
 
-_PASSIVE_OK = frozenset("expect quote report see consider know believe think deem view regard rank rate list identify describe characterize portray label".split())
+_PASSIVE_OK = frozenset(
+    "expect quote report see consider know believe think deem view regard rank rate list identify "
+    "describe characterize portray label".split()
+)
 
 
 @dataclass(slots=True)
@@ -103,7 +120,9 @@ def _subject(text: str, lo: int, cue: _Cue) -> tuple[tuple[int, int] | None, int
     return spk, s_end, passive
 
 
-_PARTICIPLES = frozenset("said told written thought known shown seen sought spoken heard sworn found".split())
+_PARTICIPLES = frozenset(
+    "said told written thought known shown seen sought spoken heard sworn found".split()
+)
 _PLURAL_PRON = frozenset("i we they you".split())
 _VERBISH = frozenset(
     """had has have do does did get gets got make makes made take takes took go goes went
@@ -138,13 +157,22 @@ def _subject_ok(phrase: str, form: str, has_aux: bool) -> bool:
     if low[-1] in _NOT_SUBJECT or all(w in _TIME_WORDS for w in low):
         return False
     for w in low[1:] if len(low) > 1 else ():
-        if w in _VERBISH or (w.endswith("ed") and len(w) > 4 and w != "united") or "n’t" in w or "n't" in w:
+        if (
+            w in _VERBISH
+            or (w.endswith("ed") and len(w) > 4 and w != "united")
+            or "n’t" in w
+            or "n't" in w
+        ):
             return False
     entry = _LEXICON.get(form)
     if entry and form == entry[0] and not has_aux:
         # a bare base form ("support", "call") is a verb after I/we/they/you or a plural
         last = low[-1]
-        return last in _PLURAL_PRON or (last.endswith("s") and not last.endswith("ss")) or last == "people"
+        return (
+            last in _PLURAL_PRON
+            or (last.endswith("s") and not last.endswith("ss"))
+            or last == "people"
+        )
     return True
 
 
@@ -195,7 +223,10 @@ def _broad(text: str, ua: int, ub: int, allq: list[Span], have: list[RawAttribut
             for c in _CONJ.finditer(text, lo, cue.start):  # "... A and praised B"
                 lo = c.end()
         if _participle(text, ua, cue):  # "X did A, citing B": X cites
-            spk, passive = (prev.speaker if prev is not None else None) or _leading_subject(text, ua, cue), False
+            spk, passive = (
+                (prev.speaker if prev is not None else None) or _leading_subject(text, ua, cue),
+                False,
+            )
         else:
             spk, s_end, passive = _subject(text, lo, cue)
             if spk is None and not passive:
@@ -209,7 +240,11 @@ def _broad(text: str, ua: int, ub: int, allq: list[Span], have: list[RawAttribut
             r = None
         if spk is not None and not passive:  # a cue word without a subject was likely a noun
             prev = _Prev(cue, spk, r)
-    for extra in (_according(text, ua, ub, allq), _headline(text, ua, ub, allq), _asked(text, ua, ub, allq)):
+    for extra in (
+        _according(text, ua, ub, allq),
+        _headline(text, ua, ub, allq),
+        _asked(text, ua, ub, allq),
+    ):
         if extra is not None and not _dup(extra.start, extra.end, -1, have + res):
             res.append(extra)
     for extra in _nominal(text, ua, hits, ub, allq):
@@ -230,14 +265,16 @@ class _Prev:
 _REL_OPEN = re.compile(r",\s+(?:who|which)\b")
 
 
-def _subject_before_relative(text: str, ua: int, s_end: int, cue: _Cue, allq: list[Span]) -> tuple[int, int] | None:
+def _subject_before_relative(
+    text: str, ua: int, s_end: int, cue: _Cue, allq: list[Span]
+) -> tuple[int, int] | None:
     """"Jeb Bush, who has raised more money than votes, hopes C": the subject stands before
     a relative clause that ends with a comma right before the verb."""
     if not text[max(ua, s_end - 20) : s_end].rstrip().endswith(","):
         return None
     rel = None
-    for rel in _REL_OPEN.finditer(text, max(ua, s_end - _LOOK), s_end):
-        pass
+    for m in _REL_OPEN.finditer(text, max(ua, s_end - _LOOK), s_end):
+        rel = m  # the last one
     if rel is None:
         return None
     lo = _clause_start(text, ua, rel.start(), allq)
@@ -252,13 +289,19 @@ def _shared_subject(text: str, lo: int, s_end: int, prev: _Prev) -> tuple[int, i
     if text[lo:s_end].strip():
         return None
     r = prev.attribution
-    if r is not None and r.start < lo < r.end and text[prev.cue.end : lo].rstrip().endswith(("and", "but", "or")):
+    if (
+        r is not None
+        and r.start < lo < r.end
+        and text[prev.cue.end : lo].rstrip().endswith(("and", "but", "or"))
+    ):
         r.end = max(r.start, _COORD_END.search(text, max(r.start, lo - 20), lo).start())
     return prev.speaker
 
 
 def _participle(text: str, ua: int, cue: _Cue) -> bool:
-    return text[cue.start : cue.end].split()[0].endswith("ing") and text[max(ua, cue.start - 20) : cue.start].rstrip().endswith(",")
+    return text[cue.start : cue.end].split()[0].endswith("ing") and text[
+        max(ua, cue.start - 20) : cue.start
+    ].rstrip().endswith(",")
 
 
 def _leading_subject(text: str, ua: int, cue: _Cue) -> tuple[int, int] | None:
@@ -270,10 +313,15 @@ def _leading_subject(text: str, ua: int, cue: _Cue) -> tuple[int, int] | None:
 
 def _attribution(text: str, cue: _Cue, spk: tuple[int, int] | None, passive: bool, ua: int, ub: int,
                  allq: list[Span]) -> RawAttribution | None:
-    if spk is None or (text[spk[0] : spk[1]].lower() in _NOT_SUBJECT and not _REL_TAIL.match(text[spk[0] : spk[1]] + " ")):
+    if spk is None or (
+        text[spk[0] : spk[1]].lower() in _NOT_SUBJECT
+        and not _REL_TAIL.match(text[spk[0] : spk[1]] + " ")
+    ):
         return None
     cue_text = text[cue.start : cue.end]
-    if cue.kind == "raise" or (passive and cue.lemma in _PASSIVE_OK and _RAISE_NEXT.match(text, cue.end, ub)):
+    if cue.kind == "raise" or (
+        passive and cue.lemma in _PASSIVE_OK and _RAISE_NEXT.match(text, cue.end, ub)
+    ):
         # "X seemed to C", "X is expected to C": X's state as judged by an unnamed source;
         # the content is the whole clause, subject included
         ca, cb = _content_after(text, cue, ub, allq)
@@ -305,7 +353,9 @@ _RAISE_NEXT = re.compile(r"\s+(?:to|as)\b")
 
 
 # a cue followed by one of these was a noun: "The tax plans would …", "the support of …"
-_NOUN_NEXT = frozenset("is are was were would will could can may might should has have had of".split())
+_NOUN_NEXT = frozenset(
+    "is are was were would will could can may might should has have had of".split()
+)
 
 
 # After an action verb's object, a time, place or purpose phrase: "called Macron on Tuesday
@@ -321,8 +371,12 @@ def _content_ok(content: str, cue: _Cue, cue_text: str = "") -> bool:
     words = content.split()
     if len(words) < 2 or words[0].lower() in _NOUN_NEXT:
         return False
-    if cue.lemma in _ACT_LEMMAS and " " not in cue_text.strip() and not any(c in content for c in ALL_DQ) \
-            and _ACT_AFTER_OBJECT.match(content):
+    if (
+        cue.lemma in _ACT_LEMMAS
+        and " " not in cue_text.strip()
+        and not any(c in content for c in ALL_DQ)
+        and _ACT_AFTER_OBJECT.match(content)
+    ):
         return False
     if cue.kind == "inf":  # an intention is "to VP", maybe after an object: "urged him to"
         return "to" in (w.lower() for w in words[:5])

@@ -30,7 +30,9 @@ _POSSESSOR = re.compile(
 _NOUN_LINK = re.compile(r"\s+(that|to|of|for|about|on|against|with)\b")
 
 
-def _nominal(text: str, ua: int, hits: list[re.Match], ub: int, allq: list[Span]) -> list[RawAttribution]:
+def _nominal(
+    text: str, ua: int, hits: list[re.Match], ub: int, allq: list[Span]
+) -> list[RawAttribution]:
     out = []
     for m in [h for h in hits if h.group() in _NOUN_SET][:_MAX_CUES]:
         if _in_quote(m.start(), allq):
@@ -113,7 +115,9 @@ def _headline(text: str, ua: int, ub: int, allq: list[Span]) -> RawAttribution |
     if t is not None:
         ca, cb = _trim(text, t.end(), _extend(text, ub, allq))
         if len(text[ca:cb].split()) >= 2:
-            return RawAttribution(ca, cb, t.start(1), t.end(1), text[t.end(1):t.end()].strip(), _has_q(text, ca, cb))
+            return RawAttribution(
+                ca, cb, t.start(1), t.end(1), text[t.end(1) : t.end()].strip(), _has_q(text, ca, cb)
+            )
     m = _HEADLINE.match(text, ua, ub)
     if m is None or m.group(1).split()[0].lower().strip("’'s") in _LABELS:
         return None

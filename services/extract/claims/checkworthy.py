@@ -29,6 +29,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 from .wordpiece import MAX_CHARS, is_word, tokens, wordpieces
@@ -65,7 +66,7 @@ def word_grams(toks: list[str]) -> Counter[str]:
     """Lower-cased, digit-masked word 1–3-gram counts."""
     ws = [t if t.isalpha() else _DIGIT.sub("0", t) for t in (x.lower() for x in toks if is_word(x))]
     c: Counter[str] = Counter(ws)
-    c.update(f"{a} {b}" for a, b in zip(ws, ws[1:]))
+    c.update(f"{a} {b}" for a, b in pairwise(ws))
     c.update(f"{a} {b} {d}" for a, b, d in zip(ws, ws[1:], ws[2:]))
     return c
 
@@ -86,7 +87,7 @@ def shape_grams(toks: list[str], top: frozenset[str] | set[str]) -> Counter[str]
         else:
             s.append(t)
     s.append("</s>")
-    c: Counter[str] = Counter(f"{a} {b}" for a, b in zip(s, s[1:]))
+    c: Counter[str] = Counter(f"{a} {b}" for a, b in pairwise(s))
     c.update(f"{a} {b} {d}" for a, b, d in zip(s, s[1:], s[2:]))
     return c
 
@@ -134,7 +135,10 @@ class CheckworthyModel:
         if data.get("cnn"):
             from .cnn import CnnScorer
 
-            self.attach_cnn(CnnScorer(Path(base_dir or MODEL_PATH.parent) / data["cnn"]["file"]), data["cnn"]["weight"])
+            self.attach_cnn(
+                CnnScorer(Path(base_dir or MODEL_PATH.parent) / data["cnn"]["file"]),
+                data["cnn"]["weight"],
+            )
 
     def attach_cnn(self, cnn, weight: float) -> None:
         self.cnn, self.cnn_weight = cnn, float(weight)

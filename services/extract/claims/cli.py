@@ -12,7 +12,18 @@ import sys
 from .checkworthy import score_checkworthiness
 from .core import find_claims
 
-_KEYS = ("kind", "text", "start", "end", "direct", "speaker", "speaker_start", "speaker_end", "cue", "checkworthiness")
+_KEYS = (
+    "kind",
+    "text",
+    "start",
+    "end",
+    "direct",
+    "speaker",
+    "speaker_start",
+    "speaker_end",
+    "cue",
+    "checkworthiness",
+)
 
 
 def _dump(obj: dict) -> str:

@@ -25,7 +25,9 @@ _CACHE_MAX = 50_000
 _BUCKET = 32  # sentences padded to one length
 
 
-def piece_ids(text: str, index: dict[str, int], cache: dict[str, list[int]] | None = None) -> list[int]:
+def piece_ids(
+    text: str, index: dict[str, int], cache: dict[str, list[int]] | None = None
+) -> list[int]:
     """Wordpiece ids of a sentence (lower-cased words; punctuation as its own piece); ``cache``
     keeps each word's ids between calls."""
     cache = {} if cache is None else cache
@@ -68,7 +70,9 @@ class CnnScorer:
             self.tables = []
             for k in self.widths:
                 w = z[f"conv{k}_w"].astype(np.float32)  # (width, dim, filters)
-                table = np.concatenate([emb @ w[j] for j in range(k)], axis=1)  # (pieces, width * filters)
+                table = np.concatenate(
+                    [emb @ w[j] for j in range(k)], axis=1
+                )  # (pieces, width * filters)
                 self.tables.append((table, z[f"conv{k}_b"].astype(np.float32)))
             self.out_w = z["out_w"].astype(np.float32)
             self.out_b = float(z["out_b"])

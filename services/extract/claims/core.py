@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import time
 
-from .checkworthy import load_model, statement_type
-from .model import Claim, ClaimsResult
 from .attributions import find_attributions
-from .segment import paragraphs, sentences
-from .lexicon import _CUE_WORDS
+from .checkworthy import load_model, statement_type
 from .confidence import attribution_confidence
-from .segment import ALL_DQ
+from .lexicon import _CUE_WORDS
+from .model import Claim, ClaimsResult
+from .segment import ALL_DQ, paragraphs, sentences
 from .speakers import SpeakerResolver, mention_kind, trim_mention
 
 STATEMENT_THRESHOLD = 0.5
@@ -45,7 +44,9 @@ def _scores(model, texts: list[str], deadline: float) -> list[float]:
     return out
 
 
-def _fragments(text: str, start: int, end: int, s_start: int | None, s_end: int | None) -> tuple[tuple[int, int], ...]:
+def _fragments(
+    text: str, start: int, end: int, s_start: int | None, s_end: int | None
+) -> tuple[tuple[int, int], ...]:
     """The content without an attribution standing inside it: from the quotation mark that
     closes before the speaker to the one that opens after it ("“Q1,” X told reporters, where
     …. “Q2.”" → Q1 and Q2)."""
@@ -70,7 +71,11 @@ def _find(text: str, deadline: float, hard_deadline: float) -> ClaimsResult:
 
     model = load_model()
     # '' and `` stand for double quotation marks in some feeds; same length keeps offsets
-    norm = text.replace("''", "\"\u2060").replace("``", "\"\u2060") if ("''" in text or "``" in text) else text
+    norm = (
+        text.replace("''", '"\u2060').replace("``", '"\u2060')
+        if ("''" in text or "``" in text)
+        else text
+    )
     paras = paragraphs(norm)
     raw, complete = find_attributions(norm, paras, over)
     quotes: list[tuple] = []  # Claim fields but the score
@@ -80,16 +85,34 @@ def _find(text: str, deadline: float, hard_deadline: float) -> ClaimsResult:
         speaker = None
         kind = "none"
         if r.speaker_start is not None and r.speaker_end is not None:
-            r.speaker_start, r.speaker_end = trim_mention(norm, r.speaker_start, r.speaker_end, _CUE_WORDS)
+            r.speaker_start, r.speaker_end = trim_mention(
+                norm, r.speaker_start, r.speaker_end, _CUE_WORDS
+            )
             speaker = resolver.resolve(r.speaker_start, r.speaker_end, previous)
             mention = text[r.speaker_start : r.speaker_end].split()
             kind = mention_kind(" ".join(mention), speaker)
-            if speaker and (len(mention) > 1 or mention[0][:1].isupper()) and mention[0].lower() not in ("they", "we", "it", "i"):
+            if (
+                speaker
+                and (len(mention) > 1 or mention[0][:1].isupper())
+                and mention[0].lower() not in ("they", "we", "it", "i")
+            ):
                 previous = speaker
         content = text[r.start : r.end]
-        quotes.append(("quote", content, r.start, r.end, r.direct, speaker, r.speaker_start,
-                       r.speaker_end, r.cue, attribution_confidence(norm[r.start : r.end], r.cue, kind),
-                       _fragments(norm, r.start, r.end, r.speaker_start, r.speaker_end)))
+        quotes.append(
+            (
+                "quote",
+                content,
+                r.start,
+                r.end,
+                r.direct,
+                speaker,
+                r.speaker_start,
+                r.speaker_end,
+                r.cue,
+                attribution_confidence(norm[r.start : r.end], r.cue, kind),
+                _fragments(norm, r.start, r.end, r.speaker_start, r.speaker_end),
+            )
+        )
         if time.perf_counter() > hard_deadline:
             complete = False
             break
@@ -110,7 +133,22 @@ def _find(text: str, deadline: float, hard_deadline: float) -> ClaimsResult:
         complete = complete and len(scores) == len(candidates)
         for (seg, start, end), score in zip(candidates, scores):
             if score >= STATEMENT_THRESHOLD:
-                claims.append(Claim("statement", seg, start, end, False, None, None, None, None,
-                                    round(score, 4), statement_type(seg), round(score, 4), ((start, end),)))
+                claims.append(
+                    Claim(
+                        "statement",
+                        seg,
+                        start,
+                        end,
+                        False,
+                        None,
+                        None,
+                        None,
+                        None,
+                        round(score, 4),
+                        statement_type(seg),
+                        round(score, 4),
+                        ((start, end),),
+                    )
+                )
     claims.sort(key=lambda c: (c.start, c.kind))
     return ClaimsResult(claims, not complete)

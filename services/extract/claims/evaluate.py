@@ -17,11 +17,11 @@ from __future__ import annotations
 import re
 import sys
 import time
-from typing import Any
 from pathlib import Path
+from typing import Any
 
-from .core import find_claims, warm_up
 from .checkworthy import score_checkworthiness
+from .core import find_claims, warm_up
 from .data import QUOTE_CHARS, GoldAttribution, load_claimbuster, load_polnear
 
 _WORDS = re.compile(r"\w+")
@@ -35,7 +35,9 @@ def _coverage(pred: tuple[int, int], gold: tuple[tuple[int, int], ...]) -> float
     return hit / total
 
 
-def match(preds: list[tuple[int, int]], golds: list[tuple[tuple[int, int], ...]]) -> list[tuple[int, int]]:
+def match(
+    preds: list[tuple[int, int]], golds: list[tuple[tuple[int, int], ...]]
+) -> list[tuple[int, int]]:
     """One-to-one (pred index, gold index) pairs with coverage ≥ 0.5, best coverage first."""
     cands = []
     for i, p in enumerate(preds):
@@ -121,17 +123,40 @@ def evaluate_attribution(folder: str | Path, out=None) -> dict:
         "articles_per_s": len(articles) / elapsed if elapsed else 0.0,
         "words_per_s": n_words / elapsed if elapsed else 0.0,
     }
-    print(f"articles {len(articles)}  gold {ngold}  predicted {npred}  matched {tp}  partial {partial}", file=out)
+    print(
+        f"articles {len(articles)}  gold {ngold}  predicted {npred}  matched {tp}  "
+        f"partial {partial}",
+        file=out,
+    )
     print(f"overall  P {p:.3f}  R {r:.3f}  F1 {f:.3f}", file=out)
-    print(f"direct   P {dp:.3f}  R {dr:.3f}  F1 {df:.3f}  (gold {dgold}, predicted {dpred}, matched {dtp})", file=out)
-    print(f"speaker accuracy {speaker_acc:.3f}  ({spk_ok}/{spk_n} matched with a gold source)", file=out)
+    print(
+        f"direct   P {dp:.3f}  R {dr:.3f}  F1 {df:.3f}  "
+        f"(gold {dgold}, predicted {dpred}, matched {dtp})",
+        file=out,
+    )
+    print(
+        f"speaker accuracy {speaker_acc:.3f}  ({spk_ok}/{spk_n} matched with a gold source)",
+        file=out,
+    )
     for t in CONFIDENCE_THRESHOLDS:
         c = by_min[t]
         ap, ar, _ = _prf(c[0], c[1], c[2])
         bp, br, _ = _prf(c[3], c[4], c[5])
-        figures[f"confidence_{t}"] = {"precision": ap, "recall": ar, "direct_precision": bp, "direct_recall": br}
-        print(f"confidence >= {t}: overall P {ap:.3f} R {ar:.3f}  direct P {bp:.3f} R {br:.3f}", file=out)
-    print(f"throughput {figures['articles_per_s']:.1f} articles/s  {figures['words_per_s']:.0f} words/s (single process)", file=out)
+        figures[f"confidence_{t}"] = {
+            "precision": ap,
+            "recall": ar,
+            "direct_precision": bp,
+            "direct_recall": br,
+        }
+        print(
+            f"confidence >= {t}: overall P {ap:.3f} R {ar:.3f}  direct P {bp:.3f} R {br:.3f}",
+            file=out,
+        )
+    print(
+        f"throughput {figures['articles_per_s']:.1f} articles/s  "
+        f"{figures['words_per_s']:.0f} words/s (single process)",
+        file=out,
+    )
     return figures
 
 
@@ -190,7 +215,11 @@ def evaluate_speed(text_dir: str | Path, html_dir: str | Path, out=None) -> dict
     claims = len(texts) / t_claims if t_claims else 0.0
     words = sum(len(t.split()) for t in texts) / max(1, len(texts))
     print(f"trafilatura.extract {traf:.1f} pages/s ({len(pages)} pages)", file=out)
-    print(f"find_claims         {claims:.1f} articles/s ({len(texts)} articles, {words:.0f} words avg)", file=out)
+    print(
+        f"find_claims         {claims:.1f} articles/s "
+        f"({len(texts)} articles, {words:.0f} words avg)",
+        file=out,
+    )
     print(f"ratio {claims / traf if traf else 0.0:.2f}x", file=out)
     return {"trafilatura_pages_per_s": traf, "claims_articles_per_s": claims}
 

@@ -44,8 +44,14 @@ _NEEDS_THAT = frozenset(
     "expects expected knows knew felt feels asked asks continued continues agreed agrees "
     "posted denied denies demanded demands recall recalls recalled".split()
 )
-_AUX = r"(?:(?:has|have|had|is|are|was|were|will|would|could|might|may|did|does|do)\s+(?:not\s+)?(?:been\s+)?)?"
-_ADV = r"(?:(?:also|later|then|previously|repeatedly|often|once|again|recently|publicly|privately|reportedly|frequently|quickly|simply|just|even|flatly|further|has)\s+)?"
+_AUX = (
+    r"(?:(?:has|have|had|is|are|was|were|will|would|could|might|may|did|does|do)\s+"
+    r"(?:not\s+)?(?:been\s+)?)?"
+)
+_ADV = (
+    r"(?:(?:also|later|then|previously|repeatedly|often|once|again|recently|publicly|privately|"
+    r"reportedly|frequently|quickly|simply|just|even|flatly|further|has)\s+)?"
+)
 CUE_RE = re.compile(rf"\b{_AUX}{_ADV}(?P<verb>{_SPEECH})\b")
 _ACCORDING = re.compile(r"\b[Aa]ccording to\b")
 
@@ -56,16 +62,16 @@ _ACCORDING = re.compile(r"\b[Aa]ccording to\b")
 # need, vote, move, fail, struggle, attempt, intend, try, raise, debate, rate, contest,
 # challenge, target, address, detail, like, issue, release, order, request, publish,
 # maintain, hear, understand, figure, state, read.
-_CLAUSE_LEMMAS = """say tell add write tweet claim argue note explain insist warn announce declare believe
-think recall acknowledge admit suggest report reply respond counter predict contend
+_CLAUSE_LEMMAS = """say tell add write tweet claim argue note explain insist warn announce declare
+believe think recall acknowledge admit suggest report reply respond counter predict contend
 concede confirm deny estimate observe emphasize stress complain joke quip testify ask
 agree post find show reveal conclude indicate assert allege fear worry know feel demand
 muse boast lament shout yell mention reiterate remind assure echo speculate realize hint
 imply signal insinuate guess suspect doubt wonder caution charge disclose inform notify
 learn recognize proclaim swear vow pledge promise hope expect assume suppose imagine
 determine decide emphasise recognise reckon see forecast project""".split()
-_INF_LEMMAS = """want plan hope seek refuse threaten promise vow pledge decide expect aim offer agree
-decline ask urge prefer push wish aspire strive rush hesitate scramble""".split()
+_INF_LEMMAS = """want plan hope seek refuse threaten promise vow pledge decide expect aim offer
+agree decline ask urge prefer push wish aspire strive rush hesitate scramble""".split()
 _OBJ_LEMMAS = """criticize praise support endorse accuse blame reject defend attack question oppose
 describe dismiss slam blast back mock condemn denounce decry tout highlight cite welcome
 applaud thank ignore favor embrace propose discuss call hail laud champion trumpet
@@ -83,14 +89,40 @@ _PHRASAL_LEMMAS = """refer point talk speak focus weigh lash come sign reach sin
 take open stand rail allude object lobby fight brag""".split()
 # Phrasal cues: verb + particle forms one cue ("called for", "pointed to").
 _PARTICLES = {
-    "call": ("for", "on"), "point": ("to", "out"), "refer": ("to",), "talk": ("about",),
-    "speak": ("about", "of", "out"), "push": ("for",), "argue": ("for", "against"),
-    "lash": ("out",), "weigh": ("in",), "come": ("out",), "sign": ("on",), "warn": ("of", "against", "about"),
-    "complain": ("about", "of"), "worry": ("about",), "boast": ("about", "of"), "brag": ("about",),
-    "joke": ("about",), "rail": ("against",), "fight": ("for", "against"), "lobby": ("for", "against"),
-    "vote": ("for", "against"), "hint": ("at",), "allude": ("to",), "object": ("to",),
-    "reach": ("out",), "single": ("out",), "lay": ("out",), "spell": ("out",), "rule": ("out",),
-    "back": ("away",), "take": ("aim",), "open": ("up",), "stand": ("by",), "think": ("about", "of"),
+    "call": ("for", "on"),
+    "point": ("to", "out"),
+    "refer": ("to",),
+    "talk": ("about",),
+    "speak": ("about", "of", "out"),
+    "push": ("for",),
+    "argue": ("for", "against"),
+    "lash": ("out",),
+    "weigh": ("in",),
+    "come": ("out",),
+    "sign": ("on",),
+    "warn": ("of", "against", "about"),
+    "complain": ("about", "of"),
+    "worry": ("about",),
+    "boast": ("about", "of"),
+    "brag": ("about",),
+    "joke": ("about",),
+    "rail": ("against",),
+    "fight": ("for", "against"),
+    "lobby": ("for", "against"),
+    "vote": ("for", "against"),
+    "hint": ("at",),
+    "allude": ("to",),
+    "object": ("to",),
+    "reach": ("out",),
+    "single": ("out",),
+    "lay": ("out",),
+    "spell": ("out",),
+    "rule": ("out",),
+    "back": ("away",),
+    "take": ("aim",),
+    "open": ("up",),
+    "stand": ("by",),
+    "think": ("about", "of"),
 }
 _IRREGULAR = {
     "say": ("says", "said", "saying"), "tell": ("tells", "told", "telling"),
@@ -106,7 +138,10 @@ _IRREGULAR = {
     "understand": ("understands", "understood", "understanding"), "lie": ("lies", "lied", "lying"),
     "mean": ("means", "meant", "meaning"), "issue": ("issues", "issued", "issuing"),
 }
-_DOUBLE = frozenset("admit regret commit submit refer prefer omit rebut plan stop chat quip dub bet vet rap slam ban".split())
+_DOUBLE = frozenset(
+    "admit regret commit submit refer prefer omit rebut plan stop chat quip dub bet vet rap slam "
+    "ban".split()
+)
 
 
 def _forms(lemma: str) -> tuple[str, ...]:

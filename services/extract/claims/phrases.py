@@ -42,7 +42,9 @@ _TAIL_STOP = frozenset("is was are were has have had will would can could should
 
 def _short_tail(tail: str) -> bool:
     """An attribution tail that ends the sentence: "said on Tuesday in an interview."."""
-    if re.match(r"\s*,\s*(?:adding|saying|noting|citing|arguing|explaining|according|referring|in)\b", tail):
+    if re.match(
+        r"\s*,\s*(?:adding|saying|noting|citing|arguing|explaining|according|referring|in)\b", tail
+    ):
         return True
     body = tail.strip().rstrip(".!?”\"’'")
     words = body.replace(",", " ").split()
@@ -58,7 +60,9 @@ def _short_tail(tail: str) -> bool:
 
 
 _THAT_AFTER = re.compile(r"((?:\s+(?!that\b)[^\s,:;“\"(]+){0,6}?)\s+that\b|\s*[,:]")
-_OBJ_WORDS = frozenset("reporters him her them me us you supporters voters audience crowd viewers listeners".split())
+_OBJ_WORDS = frozenset(
+    "reporters him her them me us you supporters voters audience crowd viewers listeners".split()
+)
 
 
 def _that_skip(rest: str) -> re.Match | None:
@@ -70,7 +74,13 @@ def _that_skip(rest: str) -> re.Match | None:
         return m
     for w in m.group(1).split():
         lw = w.lower().strip("’'.")
-        if not (lw in _TAIL_WORDS or lw in _OBJ_WORDS or w[:1].isupper() or w[:1].isdigit() or lw.endswith("ly")):
+        if not (
+            lw in _TAIL_WORDS
+            or lw in _OBJ_WORDS
+            or w[:1].isupper()
+            or w[:1].isdigit()
+            or lw.endswith("ly")
+        ):
             return None
     return m
 
@@ -111,10 +121,15 @@ def _speaker_before(text: str, lo: int, cue_start: int) -> tuple[int, int] | Non
         parts = phrase.split(",")
         # "Smith, a spokesman," keeps the name; otherwise the clause after the last comma.
         head = parts[0].strip()
-        appositive = text[a:cue_start].rstrip().endswith(",") or (len(parts) >= 3 and not parts[-1].strip())
+        appositive = text[a:cue_start].rstrip().endswith(",") or (
+            len(parts) >= 3 and not parts[-1].strip()
+        )
         if len(parts) >= 2 and appositive and head[:1].isupper() and _speaker_ok(head):
             if len([p for p in parts if p.strip()]) == 2 and _speaker_ok(parts[1].strip()):
-                return (a, a + len(parts[0]) + 1 + len(parts[1].rstrip()))  # "Her rival, Carl Henning"
+                return (
+                    a,
+                    a + len(parts[0]) + 1 + len(parts[1].rstrip()),
+                )  # "Her rival, Carl Henning"
             return (a, a + len(parts[0].rstrip()))
         cut = phrase.rfind(",")
         a, b = _trim(text, a + cut + 1, b)
@@ -145,20 +160,30 @@ def _leading_np(text: str, lo: int, hi: int, depth: int = 0) -> tuple[int, int] 
 
 def _speaker_after(text: str, cue_end: int, hi: int) -> tuple[int, int] | None:
     """Speaker phrase right after a cue (``said Smith, the spokesman``)."""
-    m = re.match(r"\s+((?:(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|Sgt|Prof|Rev|St|Jr|Sr|U\.S|U\.N)\.\s+|[A-Z]\.\s+(?=[A-Z])|[^,.;:!?—()“”\"]){1,80})", text[cue_end:hi])
+    m = re.match(
+        r"\s+((?:(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|Sgt|Prof|Rev|St|Jr|Sr|U\.S|U\.N)\.\s+|[A-Z]\.\s+(?=[A-Z])|[^,.;:!?—()“”\"]){1,80})",
+        text[cue_end:hi],
+    )
     if not m:
         return None
     a, b = _trim(text, cue_end + m.start(1), cue_end + m.end(1))
     # stop before trailing adverbials: "said Smith on Tuesday"
     phrase = text[a:b]
-    cut = re.search(r"\s+(?:on|in|at|during|last|this|who|after|before|when|while|told|adding|to)\b", phrase)
+    cut = re.search(
+        r"\s+(?:on|in|at|during|last|this|who|after|before|when|while|told|adding|to)\b", phrase
+    )
     if cut:
         b = a + cut.start()
         phrase = text[a:b]
-    if not phrase or not (phrase[0].isupper() or phrase.split()[0].lower() in _DETERMINERS
-                          or (phrase[0].islower() and re.search(r"\s[A-Z][a-z]+\s+[A-Z][a-z]", phrase))):
+    if not phrase or not (
+        phrase[0].isupper()
+        or phrase.split()[0].lower() in _DETERMINERS
+        or (phrase[0].islower() and re.search(r"\s[A-Z][a-z]+\s+[A-Z][a-z]", phrase))
+    ):
         return None
-    if any(w.lower() in _MODALS for w in phrase.split()):  # "…, hopes his campaign could win": a clause
+    if any(
+        w.lower() in _MODALS for w in phrase.split()
+    ):  # "…, hopes his campaign could win": a clause
         return None
     return (a, b) if _speaker_ok(phrase) else None
 
@@ -184,7 +209,9 @@ def _speaker_ok(phrase: str) -> bool:
         return False
     if words[-1].endswith(("’s", "'s")) and any(w[:1].islower() for w in words):
         return False  # "Lawmakers rejected Delgado's [claim]": a clause ending in a possessor
-    if low[0] in _BAD_FIRST or (low[0].endswith("ing") and not (len(words) == 1 and words[0][:1].isupper())):
+    if low[0] in _BAD_FIRST or (
+        low[0].endswith("ing") and not (len(words) == 1 and words[0][:1].isupper())
+    ):
         return False
     if any(c in phrase for c in ALL_DQ):
         return False

@@ -23,8 +23,18 @@ import re
 
 from .lexicon import _ACCORDING, _NEEDS_THAT, CUE_RE
 from .phrases import (
-    _OBJ_WORDS, _TAIL_WORDS, RawAttribution, _extend, _has_q, _in_quote, _leading_np, _short_tail,
-    _speaker_after, _speaker_before, _that_skip, _trim,
+    _OBJ_WORDS,
+    _TAIL_WORDS,
+    RawAttribution,
+    _extend,
+    _has_q,
+    _in_quote,
+    _leading_np,
+    _short_tail,
+    _speaker_after,
+    _speaker_before,
+    _that_skip,
+    _trim,
 )
 from .segment import ALL_DQ, Span, sentences
 
@@ -39,7 +49,9 @@ _SENT_END = re.compile(
 
 
 # an appositive closing the sentence after a speaker: "…, said Mark Jones, a professor at Rice."
-_APPOSITIVE = re.compile(r",\s+(?:a|an|the|who|one|his|her|its|their|former|[A-Z][a-z]+(?:’s|'s))\s+[^“”\"]*$")
+_APPOSITIVE = re.compile(
+    r",\s+(?:a|an|the|who|one|his|her|its|their|former|[A-Z][a-z]+(?:’s|'s))\s+[^“”\"]*$"
+)
 
 
 def _units(text: str, para: Span, quotes: list[Span]) -> list[Span]:
@@ -47,7 +59,9 @@ def _units(text: str, para: Span, quotes: list[Span]) -> list[Span]:
     sents = sentences(text, para)
     out: list[Span] = []
     for s in sents:
-        if out and (any(q.start < s.start < q.end for q in quotes) or _tag_after_quote(text, out[-1], s)):
+        if out and (
+            any(q.start < s.start < q.end for q in quotes) or _tag_after_quote(text, out[-1], s)
+        ):
             out[-1] = Span(out[-1].start, s.end)
         else:
             out.append(s)
@@ -64,11 +78,16 @@ def _tag_after_quote(text: str, prev: Span, s: Span) -> bool:
         return False
     tail = text[m.end() : s.end]
     first = tail.split()[0].lower().strip(",.") if tail.split() else ""
-    return _short_tail(tail) or (" that " not in tail and len(tail.split()) <= 14
-                                 and (first in _OBJ_WORDS or first.endswith("ly") or first in _TAIL_WORDS))
+    return _short_tail(tail) or (
+        " that " not in tail
+        and len(tail.split()) <= 14
+        and (first in _OBJ_WORDS or first.endswith("ly") or first in _TAIL_WORDS)
+    )
 
 
-def _unit(text: str, unit: Span, uq: list[Span], allq: list[Span], speech: bool = True) -> list[RawAttribution]:
+def _unit(
+    text: str, unit: Span, uq: list[Span], allq: list[Span], speech: bool = True
+) -> list[RawAttribution]:
     """``speech``: whether the unit holds a speech-verb word at all; when it does not, the
     CUE_RE searches (a long alternation, the slowest step here) cannot match and are skipped."""
     res: list[RawAttribution] = []
@@ -91,9 +110,14 @@ def _unit(text: str, unit: Span, uq: list[Span], allq: list[Span], speech: bool 
         prv = uq[i - 1].end if i > 0 else ua
         pre = text[prv:q.start]
         mm = None
-        for mm in CUE_RE.finditer(pre):
-            pass
-        if mm and (len(pre) - mm.end() <= 60) and re.search(r"[,:]\s*$|\b(?:that|as)\s*$|\w\s*$", pre) and not re.search(r"[.!?]\s", pre[mm.end():]):
+        for m_ in CUE_RE.finditer(pre):
+            mm = m_  # the last cue before the quotation
+        if (
+            mm
+            and (len(pre) - mm.end() <= 60)
+            and re.search(r"[,:]\s*$|\b(?:that|as)\s*$|\w\s*$", pre)
+            and not re.search(r"[.!?]\s", pre[mm.end() :])
+        ):
             cs, ce = prv + mm.start("verb"), prv + mm.end()
             spk = _speaker_before(text, prv, prv + mm.start())
             if spk is None:
@@ -117,7 +141,9 @@ def _unit(text: str, unit: Span, uq: list[Span], allq: list[Span], speech: bool 
             else:
                 ca, cb = _trim(text, ua, acc.start())
             if cb - ca > 10:
-                return [RawAttribution(ca, cb, after[0], after[1], "according to", _has_q(text, ca, cb))]
+                return [
+                    RawAttribution(ca, cb, after[0], after[1], "according to", _has_q(text, ca, cb))
+                ]
     # --- indirect with a cue outside quotations
     for m in CUE_RE.finditer(text, ua, ub) if speech else ():
         if _in_quote(m.start(), allq):
@@ -161,7 +187,10 @@ def _unit(text: str, unit: Span, uq: list[Span], allq: list[Span], speech: bool 
                     continue
                 t = re.match(r".*?(?=[,:“\"])|.*?\bthat\b", rest)
             else:
-                t = re.match(r"(?:\s+(?:on|last|this|in|at|during)\s+(?:a\s+|an\s+|the\s+)?\w+(?:\s+(?:with|to|on)\s+[A-Z]\S*)?|\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|yesterday|recently|repeatedly))*", rest)
+                t = re.match(
+                    r"(?:\s+(?:on|last|this|in|at|during)\s+(?:a\s+|an\s+|the\s+)?\w+(?:\s+(?:with|to|on)\s+[A-Z]\S*)?|\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|yesterday|recently|repeatedly))*",
+                    rest,
+                )
         ca, cb = _trim(text, m.end() + t.end(), ub)
         # a quotation straddling the unit end extends the content
         for q in allq:
@@ -171,12 +200,17 @@ def _unit(text: str, unit: Span, uq: list[Span], allq: list[Span], speech: bool 
             continue
         res.append(RawAttribution(ca, cb, spk[0], spk[1], m.group(), _has_q(text, ca, cb)))
         # a second cue in the same unit: "..., adding that C2"
-        add = re.search(r",\s+(adding|saying|noting|arguing|explaining|insisting|warning)\s+(?:that\s+)?", text[ca:cb])
+        add = re.search(
+            r",\s+(adding|saying|noting|arguing|explaining|insisting|warning)\s+(?:that\s+)?",
+            text[ca:cb],
+        )
         if add:
             res[-1].end = ca + add.start()
             a2, b2 = _trim(text, ca + add.end(), cb)
             if b2 - a2 > 8:
-                res.append(RawAttribution(a2, b2, spk[0], spk[1], add.group(1), _has_q(text, a2, b2)))
+                res.append(
+                    RawAttribution(a2, b2, spk[0], spk[1], add.group(1), _has_q(text, a2, b2))
+                )
         break
     if not res:
         res = _fallback(text, ua, ub, uq, allq)
@@ -189,11 +223,17 @@ _NOT_VERBS = frozenset(
     yes less unless thus alas whereas perhaps was always sometimes news times series
     process access business address bias focus status campus census consensus""".split()
 )
-_AUX_WORDS = frozenset("has have had is was are were will would could can may might did does do also not never".split())
-_NOT_VERB_NEXT = frozenset("is was are were be the a an and or of in on to for with who which that as at by".split())
+_AUX_WORDS = frozenset(
+    "has have had is was are were will would could can may might did does do also not never".split()
+)
+_NOT_VERB_NEXT = frozenset(
+    "is was are were be the a an and or of in on to for with who which that as at by".split()
+)
 
 
-def _fallback(text: str, ua: int, ub: int, uq: list[Span], allq: list[Span]) -> list[RawAttribution]:
+def _fallback(
+    text: str, ua: int, ub: int, uq: list[Span], allq: list[Span]
+) -> list[RawAttribution]:
     """Attributions without a lexicon cue: ``SPK VP: C``, ``SPK VERBed that C``, and
     ``SPK VERB ... “Q” ...`` (mixed quotes with any verb: "called him “a disgrace”")."""
     colon = text.find(":", ua, ub)
@@ -214,7 +254,9 @@ def _fallback(text: str, ua: int, ub: int, uq: list[Span], allq: list[Span]) -> 
         if spk:
             ca, cb = _trim(text, m.end(), _extend(text, ub, allq))
             if len(text[ca:cb].split()) >= 3:
-                return [RawAttribution(ca, cb, spk[0], spk[1], m.group("verb"), _has_q(text, ca, cb))]
+                return [
+                    RawAttribution(ca, cb, spk[0], spk[1], m.group("verb"), _has_q(text, ca, cb))
+                ]
         break
     if uq and any(len(text[q.start:q.end].split()) >= 2 for q in uq):
         np_ = _leading_np(text, ua, uq[0].start)
@@ -226,7 +268,12 @@ def _fallback(text: str, ua: int, ub: int, uq: list[Span], allq: list[Span]) -> 
             k = 0
             while k < len(words) and (words[k] in _AUX_WORDS or words[k].endswith("ly")):
                 k += 1
-            if k < len(words) and words[k].isalpha() and words[k].islower() and words[k] not in _NOT_VERB_NEXT:
+            if (
+                k < len(words)
+                and words[k].isalpha()
+                and words[k].islower()
+                and words[k] not in _NOT_VERB_NEXT
+            ):
                 vpos = text.find(words[k], uq[0].start - len(rest))
                 ve = vpos + len(words[k])
                 ca, cb = _trim(text, ve, _extend(text, ub, allq))
