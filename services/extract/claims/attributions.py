@@ -13,7 +13,7 @@ from .quotes import _unit, _units
 from .segment import Span, paragraphs, quote_spans
 
 
-def _lexicon_hits(text: str, para: Span) -> list[re.Match]:
+def _lexicon_hits(text: str, para: Span) -> list[re.Match[str]]:
     """The paragraph's words that are in the broad cue lexicon (found once, used per unit)."""
     return [m for m in _WORD_RE.finditer(text, para.start, para.end) if m.group() in _CUE_WORDS]
 

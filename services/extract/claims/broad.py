@@ -84,7 +84,7 @@ class _Cue:
     end: int  # after the verb and its particle
 
 
-def _cues_in(text: str, hits: list[re.Match], allq: list[Span]) -> list[_Cue]:
+def _cues_in(text: str, hits: list[re.Match[str]], allq: list[Span]) -> list[_Cue]:
     """Lexicon words outside quotations, with their particle ("called for")."""
     out = []
     for m in hits:
@@ -209,7 +209,7 @@ def _content_after(text: str, cue: _Cue, ub: int, allq: list[Span]) -> tuple[int
 
 
 def _broad(text: str, ua: int, ub: int, allq: list[Span], have: list[RawAttribution],
-           hits: list[re.Match]) -> list[RawAttribution]:
+           hits: list[re.Match[str]]) -> list[RawAttribution]:
     """Every lexicon cue of the unit with a subject: SUBJ CUE CONTENT (see the module
     docstring), then "according to X", headline "X: C", "Asked about …" and nominal forms."""
     res: list[RawAttribution] = []
@@ -294,7 +294,9 @@ def _shared_subject(text: str, lo: int, s_end: int, prev: _Prev) -> tuple[int, i
         and r.start < lo < r.end
         and text[prev.cue.end : lo].rstrip().endswith(("and", "but", "or"))
     ):
-        r.end = max(r.start, _COORD_END.search(text, max(r.start, lo - 20), lo).start())
+        coord = _COORD_END.search(text, max(r.start, lo - 20), lo)
+        if coord is not None:  # always: every part of the pattern is optional
+            r.end = max(r.start, coord.start())
     return prev.speaker
 
 

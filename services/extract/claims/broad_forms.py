@@ -31,14 +31,16 @@ _NOUN_LINK = re.compile(r"\s+(that|to|of|for|about|on|against|with)\b")
 
 
 def _nominal(
-    text: str, ua: int, hits: list[re.Match], ub: int, allq: list[Span]
+    text: str, ua: int, hits: list[re.Match[str]], ub: int, allq: list[Span]
 ) -> list[RawAttribution]:
     out = []
     for m in [h for h in hits if h.group() in _NOUN_SET][:_MAX_CUES]:
         if _in_quote(m.start(), allq):
             continue
         link = _NOUN_LINK.match(text, m.end(), ub)
-        pos = _POSSESSOR.search(text, max(ua, m.start() - 60), m.start()) if link else None
+        if link is None:
+            continue
+        pos = _POSSESSOR.search(text, max(ua, m.start() - 60), m.start())
         if pos is None:
             continue
         spk = pos.span("pron") if pos.group("pron") else pos.span("name")

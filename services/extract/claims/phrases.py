@@ -65,7 +65,7 @@ _OBJ_WORDS = frozenset(
 )
 
 
-def _that_skip(rest: str) -> re.Match | None:
+def _that_skip(rest: str) -> re.Match[str] | None:
     """``CUE [object/adverbials] that`` or ``CUE,``/``CUE:`` at the start of ``rest``. The
     skipped words must look like an object or a time/place phrase ("told reporters on
     Tuesday that"): in "said he knows how hard that is" the "that" is no complementiser."""

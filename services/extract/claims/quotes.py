@@ -191,6 +191,8 @@ def _unit(
                     r"(?:\s+(?:on|last|this|in|at|during)\s+(?:a\s+|an\s+|the\s+)?\w+(?:\s+(?:with|to|on)\s+[A-Z]\S*)?|\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|yesterday|recently|repeatedly))*",
                     rest,
                 )
+            if t is None:  # "told reporters; …": nothing ends the object
+                continue
         ca, cb = _trim(text, m.end() + t.end(), ub)
         # a quotation straddling the unit end extends the content
         for q in allq:
