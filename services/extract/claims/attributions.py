@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from .broad import _broad
 from .broad_forms import _HEADLINE, TITLE_SAYS
@@ -19,7 +20,7 @@ def _lexicon_hits(text: str, para: Span) -> list[re.Match[str]]:
 
 
 def find_attributions(
-    text: str, paras: list[Span] | None = None, deadline_check=None
+    text: str, paras: list[Span] | None = None, deadline_check: Callable[[], bool] | None = None
 ) -> tuple[list[RawAttribution], bool]:
     """All attributions in ``text``; returns (attributions, completed)."""
     out: list[RawAttribution] = []

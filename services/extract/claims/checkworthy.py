@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
+from typing import Any, Protocol
 
 from .wordpiece import MAX_CHARS, is_word, tokens, wordpieces
 
@@ -116,8 +117,14 @@ def _sub_tfidf_dot(counts: Counter[str], table: dict[str, list[float]]) -> float
     return dot / math.sqrt(sq) if sq > 0 else 0.0
 
 
+class LogitScorer(Protocol):
+    """What ``attach_cnn`` takes: cnn.CnnScorer, or a model being trained (scripts/)."""
+
+    def logits(self, texts: Sequence[str]) -> list[float]: ...
+
+
 class CheckworthyModel:
-    def __init__(self, data: dict, base_dir: str | Path | None = None) -> None:
+    def __init__(self, data: dict[str, Any], base_dir: str | Path | None = None) -> None:
         if data.get("format") != "newswire-checkworthy-2":
             raise ValueError(f"unknown check-worthiness model format {data.get('format')!r}")
         self.word: dict[str, list[float]] = data["word"]
@@ -130,7 +137,7 @@ class CheckworthyModel:
         self.slope: float = data["calibration"]["slope"]
         self.z0: float = data["calibration"]["z0"]
         self._words: dict[str, tuple[float, float, float, float]] = {}
-        self.cnn = None
+        self.cnn: LogitScorer | None = None
         self.cnn_weight = 0.0
         if data.get("cnn"):
             from .cnn import CnnScorer
@@ -140,7 +147,7 @@ class CheckworthyModel:
                 data["cnn"]["weight"],
             )
 
-    def attach_cnn(self, cnn, weight: float) -> None:
+    def attach_cnn(self, cnn: LogitScorer, weight: float) -> None:
         self.cnn, self.cnn_weight = cnn, float(weight)
 
     def _word(self, w: str) -> tuple[float, float, float, float]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 from .checkworthy import score_checkworthiness
 from .core import find_claims
@@ -26,7 +27,7 @@ _KEYS = (
 )
 
 
-def _dump(obj: dict) -> str:
+def _dump(obj: dict[str, Any]) -> str:
     return json.dumps(obj, ensure_ascii=False)
 
 

@@ -52,7 +52,8 @@ def window_mask(lengths: np.ndarray, width: int, n_windows: int) -> np.ndarray:
     """(sentences, windows) bool: window t of ``width`` is valid when it starts inside the
     sentence and (unless the sentence is shorter than the width) ends inside it too."""
     last = np.maximum(lengths - width + 1, 1)
-    return np.arange(n_windows)[None, :] < last[:, None]
+    mask: np.ndarray = np.arange(n_windows)[None, :] < last[:, None]
+    return mask
 
 
 class CnnScorer:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from .attributions import find_attributions
-from .checkworthy import load_model, statement_type
+from .checkworthy import CheckworthyModel, load_model, statement_type
 from .confidence import attribution_confidence
 from .lexicon import _CUE_WORDS
 from .model import Claim, ClaimsResult
@@ -33,7 +34,7 @@ def find_claims(text: str, *, budget_seconds: float = 10.0) -> ClaimsResult:
         return ClaimsResult([], True)
 
 
-def _scores(model, texts: list[str], deadline: float) -> list[float]:
+def _scores(model: CheckworthyModel, texts: list[str], deadline: float) -> list[float]:
     """Scores of ``texts`` in batches (the CNN scores a batch at once), stopping after the
     batch that passes ``deadline``: the result may be shorter than ``texts``."""
     out: list[float] = []
@@ -78,7 +79,7 @@ def _find(text: str, deadline: float, hard_deadline: float) -> ClaimsResult:
     )
     paras = paragraphs(norm)
     raw, complete = find_attributions(norm, paras, over)
-    quotes: list[tuple] = []  # Claim fields but the score
+    quotes: list[Claim] = []  # scored below
     resolver = SpeakerResolver(norm)
     previous: str | None = None
     for r in raw:
@@ -99,7 +100,7 @@ def _find(text: str, deadline: float, hard_deadline: float) -> ClaimsResult:
                 previous = speaker
         content = text[r.start : r.end]
         quotes.append(
-            (
+            Claim(
                 "quote",
                 content,
                 r.start,
@@ -109,6 +110,8 @@ def _find(text: str, deadline: float, hard_deadline: float) -> ClaimsResult:
                 r.speaker_start,
                 r.speaker_end,
                 r.cue,
+                0.0,
+                None,
                 attribution_confidence(norm[r.start : r.end], r.cue, kind),
                 _fragments(norm, r.start, r.end, r.speaker_start, r.speaker_end),
             )
@@ -116,8 +119,8 @@ def _find(text: str, deadline: float, hard_deadline: float) -> ClaimsResult:
         if time.perf_counter() > hard_deadline:
             complete = False
             break
-    claims = [Claim(*q[:9], round(s, 4), None, *q[9:])
-              for q, s in zip(quotes, _scores(model, [q[1] for q in quotes], hard_deadline))]
+    scores = _scores(model, [q.text for q in quotes], hard_deadline)
+    claims = [replace(q, checkworthiness=round(s, 4)) for q, s in zip(quotes, scores)]
     complete = complete and len(claims) == len(quotes) and not over()
     if complete:
         candidates = []

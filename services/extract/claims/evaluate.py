@@ -18,11 +18,12 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from .checkworthy import score_checkworthiness
 from .core import find_claims, warm_up
 from .data import QUOTE_CHARS, GoldAttribution, load_claimbuster, load_polnear
+from .model import Claim
 
 _WORDS = re.compile(r"\w+")
 
@@ -57,8 +58,8 @@ def match(
     return pairs
 
 
-def _speaker_ok(text: str, claim, gold: GoldAttribution) -> bool:
-    if claim.speaker_start is not None:
+def _speaker_ok(text: str, claim: Claim, gold: GoldAttribution) -> bool:
+    if claim.speaker_start is not None and claim.speaker_end is not None:
         for a, b in gold.source:
             if claim.speaker_start < b and a < claim.speaker_end:
                 return True
@@ -79,7 +80,9 @@ def _prf(tp: int, npred: int, ngold: int) -> tuple[float, float, float]:
 CONFIDENCE_THRESHOLDS = (0.5, 0.7, 0.9)
 
 
-def _counts(quotes: list, golds: list[GoldAttribution]) -> tuple[int, int, int, int, int, int]:
+def _counts(
+    quotes: list[Claim], golds: list[GoldAttribution]
+) -> tuple[int, int, int, int, int, int]:
     """(matched, predicted, gold) over all attributions, then over direct quotes."""
     tp = len(match([(c.start, c.end) for c in quotes], [g.content for g in golds]))
     dq = [c for c in quotes if any(ch in c.text for ch in QUOTE_CHARS)]
@@ -88,7 +91,7 @@ def _counts(quotes: list, golds: list[GoldAttribution]) -> tuple[int, int, int, 
     return tp, len(quotes), len(golds), dtp, len(dq), len(dg)
 
 
-def evaluate_attribution(folder: str | Path, out=None) -> dict:
+def evaluate_attribution(folder: str | Path, out: TextIO | None = None) -> dict[str, Any]:
     out = out or sys.stdout
     articles = load_polnear(folder)
     warm_up()
@@ -172,7 +175,7 @@ def average_precision(gold: list[int], scores: list[float]) -> float:
     return total / npos if npos else 0.0
 
 
-def evaluate_checkworthiness(path: str | Path, out=None) -> dict:
+def evaluate_checkworthiness(path: str | Path, out: TextIO | None = None) -> dict[str, Any]:
     out = out or sys.stdout
     rows = load_claimbuster(path)
     gold = [y for _, y in rows]
@@ -189,7 +192,9 @@ def evaluate_checkworthiness(path: str | Path, out=None) -> dict:
     return {"f1": f, "precision": p, "recall": r, "average_precision": ap}
 
 
-def evaluate_speed(text_dir: str | Path, html_dir: str | Path, out=None) -> dict:
+def evaluate_speed(
+    text_dir: str | Path, html_dir: str | Path, out: TextIO | None = None
+) -> dict[str, Any]:
     """find_claims articles/s and trafilatura.extract pages/s, side by side in one run."""
     out = out or sys.stdout
     import gzip

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import re
 
-from newswire.names import ROLE_WORDS
-from newswire.names import strip_titles as _strip_titles
+from newswire.names import ROLE_WORDS, strip_titles
 
 _TITLES = ROLE_WORDS
+_strip_titles = strip_titles  # the store's rules too (tests/unit/test_names.py)
 _PERSON_PRONOUNS = frozenset("he she him her his hers".split())
 _PLURAL_PRONOUNS = frozenset("they them we".split())
 _NAME = re.compile(
