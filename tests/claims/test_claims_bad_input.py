@@ -100,3 +100,19 @@ def test_zero_budget_returns_partial_without_raising():
     text = "Smith said the tax cut would create 2 million jobs.\n" * 50
     result = find_claims(text, budget_seconds=0.0)
     assert result.partial
+
+
+def test_told_before_a_semicolon_keeps_the_rest_of_the_article():
+    """"X told reporters; …": no ",", ":", quotation mark or "that" after "told" to end its
+    object, so the content pattern finds nothing; the cue is skipped, not the article (the
+    unchecked match raised, and find_claims returned nothing, flagged partial)."""
+    text = (
+        "Smith told reporters; the plan failed.\n\n"
+        "\u201cWe will win the state by a wide margin,\u201d Jones said."
+    )
+    result = find_claims(text)
+    _check(text, result)
+    assert not result.partial
+    assert [(c.text, c.speaker) for c in result.claims if c.kind == "quote"] == [
+        ("\u201cWe will win the state by a wide margin,\u201d", "Jones")
+    ]

@@ -16,10 +16,9 @@ from services.extract.claims.checkworthy import (
     score_checkworthiness,
     shape_grams,
     statement_type,
-    tokens,
     word_grams,
-    wordpieces,
 )
+from services.extract.claims.wordpiece import tokens, wordpieces
 
 
 def test_model_files_are_small_and_of_the_current_format():

@@ -4,17 +4,24 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
+from .broad import _broad
+from .broad_forms import _HEADLINE, TITLE_SAYS
+from .lexicon import _ACCORDING, _CUE_WORDS, _SPEECH_WORDS, _WORD_RE, CUE_RE
+from .phrases import RawAttribution
+from .quotes import _unit, _units
 from .segment import Span, paragraphs, quote_spans
-from .quotes import _ACCORDING, CUE_RE, RawAttribution, _unit, _units
-from .broad import _CUE_WORDS, _HEADLINE, _SPEECH_WORDS, _WORD_RE, TITLE_SAYS, _broad
 
-def _lexicon_hits(text: str, para: Span) -> list[re.Match]:
+
+def _lexicon_hits(text: str, para: Span) -> list[re.Match[str]]:
     """The paragraph's words that are in the broad cue lexicon (found once, used per unit)."""
     return [m for m in _WORD_RE.finditer(text, para.start, para.end) if m.group() in _CUE_WORDS]
 
 
-def find_attributions(text: str, paras: list[Span] | None = None, deadline_check=None) -> tuple[list[RawAttribution], bool]:
+def find_attributions(
+    text: str, paras: list[Span] | None = None, deadline_check: Callable[[], bool] | None = None
+) -> tuple[list[RawAttribution], bool]:
     """All attributions in ``text``; returns (attributions, completed)."""
     out: list[RawAttribution] = []
     last_direct: RawAttribution | None = None
@@ -25,8 +32,14 @@ def find_attributions(text: str, paras: list[Span] | None = None, deadline_check
             return out, False
         quotes, unclosed, starts_q = quote_spans(text, para)
         hits = _lexicon_hits(text, para)
-        if not (quotes or hits or _HEADLINE.match(text, para.start, para.end) or TITLE_SAYS.match(text, para.start, para.end) or CUE_RE.search(text, para.start, para.end)
-                or _ACCORDING.search(text, para.start, para.end)):
+        if not (
+            quotes
+            or hits
+            or _HEADLINE.match(text, para.start, para.end)
+            or TITLE_SAYS.match(text, para.start, para.end)
+            or CUE_RE.search(text, para.start, para.end)
+            or _ACCORDING.search(text, para.start, para.end)
+        ):
             prev_unclosed = False
             continue
         for unit in _units(text, para, quotes):
@@ -40,7 +53,11 @@ def find_attributions(text: str, paras: list[Span] | None = None, deadline_check
                     last_para_idx = pi
             got += _broad(text, unit.start, unit.end, quotes, got, uhits)
             # in text order, so that pronoun resolution sees the speakers as a reader does
-            got.sort(key=lambda r: min(r.start, r.speaker_start if r.speaker_start is not None else r.start))
+            got.sort(
+                key=lambda r: min(
+                    r.start, r.speaker_start if r.speaker_start is not None else r.start
+                )
+            )
             out.extend(got)
             for q in uq:
                 if q in consumed:
@@ -52,9 +69,20 @@ def find_attributions(text: str, paras: list[Span] | None = None, deadline_check
                     continue
                 if pi == last_para_idx and q.start - last_direct.end < 200:
                     last_direct.end = max(last_direct.end, q.end)
-                elif (pi - last_para_idx <= 3 and q.start == para.start and (starts_q or prev_unclosed)
-                      and len(text[q.start:q.end].split()) >= 3):
-                    r = RawAttribution(q.start, q.end, last_direct.speaker_start, last_direct.speaker_end, last_direct.cue, True)
+                elif (
+                    pi - last_para_idx <= 3
+                    and q.start == para.start
+                    and (starts_q or prev_unclosed)
+                    and len(text[q.start : q.end].split()) >= 3
+                ):
+                    r = RawAttribution(
+                        q.start,
+                        q.end,
+                        last_direct.speaker_start,
+                        last_direct.speaker_end,
+                        last_direct.cue,
+                        True,
+                    )
                     out.append(r)
                     last_direct = r
                     last_para_idx = pi
@@ -75,13 +103,19 @@ def _split_second_cues(text: str, found: list[RawAttribution]) -> list[RawAttrib
     out: list[RawAttribution] = []
     for r in found:
         out.append(r)
-        if r.speaker_start is None or r.speaker_end is None or not r.start < r.speaker_start < r.end:
+        if (
+            r.speaker_start is None
+            or r.speaker_end is None
+            or not r.start < r.speaker_start < r.end
+        ):
             continue
         m = _SECOND_CUE.match(text, r.speaker_end, r.end)
         close = max(text.rfind(c, r.start, r.speaker_start) for c in "”\"»")
         if m is None or close <= r.start or r.end - m.end() < 8:
             continue
-        rest = RawAttribution(m.end(), r.end, r.speaker_start, r.speaker_end, m.group().strip(" ,:"), r.direct)
+        rest = RawAttribution(
+            m.end(), r.end, r.speaker_start, r.speaker_end, m.group().strip(" ,:"), r.direct
+        )
         r.end = close + 1
         out.append(rest)
     return out

@@ -9,7 +9,8 @@ alternation over hundreds of verbs). Subjects may be relative (``X, who argued C
 coordinated (``X criticized A and praised B``) or participial (``…, citing C``); raising verbs
 (``X seemed to C``), nominal cues (``X’s claim that C``), ``According to X, C`` with long
 sources, headline ``X: C`` and ``Asked about C, …`` are handled here too. attributions.py
-combines this pass with quotes.py's.
+combines this pass with quotes.py's. The cue words are in lexicon.py, the forms without a
+cue verb in broad_forms.py.
 """
 
 from __future__ import annotations
@@ -17,104 +18,34 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .segment import ALL_DQ, Span
-from .quotes import (  # helpers shared by both passes
-    _ACCORDING, _SPEECH, RawAttribution, _extend, _has_q, _in_quote, _leading_np, _short_tail,
-    _speaker_before, _that_skip, _trim,
+from .broad_forms import (
+    _CONTENT_STOP,
+    _LOOK,
+    _MAX_CONTENT,
+    _MAX_CUES,
+    _according,
+    _asked,
+    _headline,
+    _nominal,
 )
+from .lexicon import _LEXICON, _PARTICLES
+from .phrases import (
+    RawAttribution,
+    _extend,
+    _has_q,
+    _in_quote,
+    _leading_np,
+    _short_tail,
+    _speaker_before,
+    _that_skip,
+    _trim,
+)
+from .segment import ALL_DQ, Span
 
-# Lemmas by what follows them. CLAUSE: a reported clause ("that ..." or bare). INF: "to VP"
-# (intentions). OBJ: an object noun phrase (evaluations, stances, evidence). Left out after
-# measuring on PolNeAR train (under a third of their predictions were attributions): work,
-# need, vote, move, fail, struggle, attempt, intend, try, raise, debate, rate, contest,
-# challenge, target, address, detail, like, issue, release, order, request, publish,
-# maintain, hear, understand, figure, state, read.
-_CLAUSE_LEMMAS = """say tell add write tweet claim argue note explain insist warn announce declare believe
-think recall acknowledge admit suggest report reply respond counter predict contend
-concede confirm deny estimate observe emphasize stress complain joke quip testify ask
-agree post find show reveal conclude indicate assert allege fear worry know feel demand
-muse boast lament shout yell mention reiterate remind assure echo speculate realize hint
-imply signal insinuate guess suspect doubt wonder caution charge disclose inform notify
-learn recognize proclaim swear vow pledge promise hope expect assume suppose imagine
-determine decide emphasise recognise reckon see forecast project""".split()
-_INF_LEMMAS = """want plan hope seek refuse threaten promise vow pledge decide expect aim offer agree
-decline ask urge prefer push wish aspire strive rush hesitate scramble""".split()
-_OBJ_LEMMAS = """criticize praise support endorse accuse blame reject defend attack question oppose
-describe dismiss slam blast back mock condemn denounce decry tout highlight cite welcome
-applaud thank ignore favor embrace propose discuss call hail laud champion trumpet
-rebuke chide scold lambaste pillory assail berate castigate ridicule deride promote push
-advocate recommend approve disapprove dispute doubt distrust characterize portray label
-brand dub deem consider regard view rank list identify acknowledge credit fault hammer
-bash knock pan trash skewer threaten criticise characterise favour prefer mention
-reference invoke echo repeat reiterate justify explain excuse downplay minimize
-celebrate congratulate mourn lament regret bemoan emphasize stress underscore outline
-unveil demand insist""".split()
-# Raising verbs: "X seemed to C" attributes C about X to an unnamed judge.
-_RAISE_LEMMAS = "seem appear".split()
-# Verbs that are cues only with their particle ("pointed to", "talked about").
-_PHRASAL_LEMMAS = """refer point talk speak focus weigh lash come sign reach single lay spell rule
-take open stand rail allude object lobby fight brag""".split()
-# Phrasal cues: verb + particle forms one cue ("called for", "pointed to").
-_PARTICLES = {
-    "call": ("for", "on"), "point": ("to", "out"), "refer": ("to",), "talk": ("about",),
-    "speak": ("about", "of", "out"), "push": ("for",), "argue": ("for", "against"),
-    "lash": ("out",), "weigh": ("in",), "come": ("out",), "sign": ("on",), "warn": ("of", "against", "about"),
-    "complain": ("about", "of"), "worry": ("about",), "boast": ("about", "of"), "brag": ("about",),
-    "joke": ("about",), "rail": ("against",), "fight": ("for", "against"), "lobby": ("for", "against"),
-    "vote": ("for", "against"), "hint": ("at",), "allude": ("to",), "object": ("to",),
-    "reach": ("out",), "single": ("out",), "lay": ("out",), "spell": ("out",), "rule": ("out",),
-    "back": ("away",), "take": ("aim",), "open": ("up",), "stand": ("by",), "think": ("about", "of"),
-}
-_IRREGULAR = {
-    "say": ("says", "said", "saying"), "tell": ("tells", "told", "telling"),
-    "write": ("writes", "wrote", "written", "writing"), "think": ("thinks", "thought", "thinking"),
-    "know": ("knows", "knew", "known", "knowing"), "feel": ("feels", "felt", "feeling"),
-    "find": ("finds", "found", "finding"), "show": ("shows", "showed", "shown", "showing"),
-    "see": ("sees", "saw", "seen", "seeing"), "seek": ("seeks", "sought", "seeking"),
-    "speak": ("speaks", "spoke", "spoken", "speaking"), "hear": ("hears", "heard", "hearing"),
-    "read": ("reads", "reading"), "swear": ("swears", "swore", "sworn", "swearing"),
-    "forecast": ("forecasts", "forecasting"), "fight": ("fights", "fought", "fighting"),
-    "lay": ("lays", "laid", "laying"), "take": ("takes", "took", "taken", "taking"),
-    "come": ("comes", "came", "coming"), "stand": ("stands", "stood", "standing"),
-    "understand": ("understands", "understood", "understanding"), "lie": ("lies", "lied", "lying"),
-    "mean": ("means", "meant", "meaning"), "issue": ("issues", "issued", "issuing"),
-}
-_DOUBLE = frozenset("admit regret commit submit refer prefer omit rebut plan stop chat quip dub bet vet rap slam ban".split())
-
-
-def _forms(lemma: str) -> tuple[str, ...]:
-    """Inflections of a regular English verb (irregulars listed above)."""
-    if lemma in _IRREGULAR:
-        return (lemma,) + _IRREGULAR[lemma]
-    if lemma in _DOUBLE:
-        d = lemma + lemma[-1]
-        return (lemma, lemma + "s", d + "ed", d + "ing")
-    if lemma.endswith("e"):
-        return (lemma, lemma + "s", lemma + "d", lemma[:-1] + "ing")
-    if lemma.endswith("y") and lemma[-2] not in "aeiou":
-        return (lemma, lemma[:-1] + "ies", lemma[:-1] + "ied", lemma + "ing")
-    if lemma.endswith(("s", "sh", "ch", "x", "z")):
-        return (lemma, lemma + "es", lemma + "ed", lemma + "ing")
-    return (lemma, lemma + "s", lemma + "ed", lemma + "ing")
-
-
-def _build_lexicon() -> dict[str, tuple[str, str]]:
-    """word form → (lemma, kind); a lemma in several lists keeps the first kind."""
-    lex: dict[str, tuple[str, str]] = {}
-    kinds = (("clause", _CLAUSE_LEMMAS), ("inf", _INF_LEMMAS), ("obj", _OBJ_LEMMAS),
-             ("raise", _RAISE_LEMMAS), ("phrasal", _PHRASAL_LEMMAS))
-    for kind, lemmas in kinds:
-        for lemma in lemmas:
-            for f in _forms(lemma):
-                lex.setdefault(f, (lemma, kind))
-    return lex
-
-
-_LEXICON = _build_lexicon()
-_WORD_RE = re.compile(r"(?<![\w’'\-])[a-z][a-z’'\-]*")  # lower-case words only: "States" is no cue
 _BE = frozenset("is are was were be been being am".split())
 _NOT_SUBJECT = frozenset("it there this these those what which who that here one".split())
-_CONTENT_STOP = re.compile(r";|\s[—–]\s|,\s+(?:according\b|([a-z]+ing)\b)")
+
+
 # auxiliaries and adverbs between a subject and its verb: "has long argued", "didn’t want"
 _AUX_RUN = frozenset(
     """has have had is are was were will would could might may did does do not never also can
@@ -139,7 +70,10 @@ _REL_TAIL = re.compile(r"\b(who|which|that)\s*$")
 _COORD_END = re.compile(r"[\s,]*(?:\b(?:and|but|or|then)\b)?[\s,]*$")
 _CONJ = re.compile(r"\b(?:and|but|or)\b")
 
-_PASSIVE_OK = frozenset("expect quote report see consider know believe think deem view regard rank rate list identify describe characterize portray label".split())
+_PASSIVE_OK = frozenset(
+    "expect quote report see consider know believe think deem view regard rank rate list identify "
+    "describe characterize portray label".split()
+)
 
 
 @dataclass(slots=True)
@@ -150,7 +84,7 @@ class _Cue:
     end: int  # after the verb and its particle
 
 
-def _cues_in(text: str, hits: list[re.Match], allq: list[Span]) -> list[_Cue]:
+def _cues_in(text: str, hits: list[re.Match[str]], allq: list[Span]) -> list[_Cue]:
     """Lexicon words outside quotations, with their particle ("called for")."""
     out = []
     for m in hits:
@@ -186,7 +120,9 @@ def _subject(text: str, lo: int, cue: _Cue) -> tuple[tuple[int, int] | None, int
     return spk, s_end, passive
 
 
-_PARTICIPLES = frozenset("said told written thought known shown seen sought spoken heard sworn found".split())
+_PARTICIPLES = frozenset(
+    "said told written thought known shown seen sought spoken heard sworn found".split()
+)
 _PLURAL_PRON = frozenset("i we they you".split())
 _VERBISH = frozenset(
     """had has have do does did get gets got make makes made take takes took go goes went
@@ -221,13 +157,22 @@ def _subject_ok(phrase: str, form: str, has_aux: bool) -> bool:
     if low[-1] in _NOT_SUBJECT or all(w in _TIME_WORDS for w in low):
         return False
     for w in low[1:] if len(low) > 1 else ():
-        if w in _VERBISH or (w.endswith("ed") and len(w) > 4 and w != "united") or "n’t" in w or "n't" in w:
+        if (
+            w in _VERBISH
+            or (w.endswith("ed") and len(w) > 4 and w != "united")
+            or "n’t" in w
+            or "n't" in w
+        ):
             return False
     entry = _LEXICON.get(form)
     if entry and form == entry[0] and not has_aux:
         # a bare base form ("support", "call") is a verb after I/we/they/you or a plural
         last = low[-1]
-        return last in _PLURAL_PRON or (last.endswith("s") and not last.endswith("ss")) or last == "people"
+        return (
+            last in _PLURAL_PRON
+            or (last.endswith("s") and not last.endswith("ss"))
+            or last == "people"
+        )
     return True
 
 
@@ -248,14 +193,6 @@ def _clause_start(text: str, ua: int, pos: int, allq: list[Span]) -> int:
     return lo
 
 
-# Bounds that keep a unit's cost linear whatever the input (a 20,000-character "sentence"
-# of cue words): how far left a subject or clause start is sought, how long a content may
-# run, how many cue words of one unit are examined.
-_LOOK = 400
-_MAX_CONTENT = 2_000
-_MAX_CUES = 40
-
-
 def _content_after(text: str, cue: _Cue, ub: int, allq: list[Span]) -> tuple[int, int]:
     a = cue.end
     if cue.kind == "clause":
@@ -272,7 +209,7 @@ def _content_after(text: str, cue: _Cue, ub: int, allq: list[Span]) -> tuple[int
 
 
 def _broad(text: str, ua: int, ub: int, allq: list[Span], have: list[RawAttribution],
-           hits: list[re.Match]) -> list[RawAttribution]:
+           hits: list[re.Match[str]]) -> list[RawAttribution]:
     """Every lexicon cue of the unit with a subject: SUBJ CUE CONTENT (see the module
     docstring), then "according to X", headline "X: C", "Asked about …" and nominal forms."""
     res: list[RawAttribution] = []
@@ -286,7 +223,10 @@ def _broad(text: str, ua: int, ub: int, allq: list[Span], have: list[RawAttribut
             for c in _CONJ.finditer(text, lo, cue.start):  # "... A and praised B"
                 lo = c.end()
         if _participle(text, ua, cue):  # "X did A, citing B": X cites
-            spk, passive = (prev.speaker if prev is not None else None) or _leading_subject(text, ua, cue), False
+            spk, passive = (
+                (prev.speaker if prev is not None else None) or _leading_subject(text, ua, cue),
+                False,
+            )
         else:
             spk, s_end, passive = _subject(text, lo, cue)
             if spk is None and not passive:
@@ -300,7 +240,11 @@ def _broad(text: str, ua: int, ub: int, allq: list[Span], have: list[RawAttribut
             r = None
         if spk is not None and not passive:  # a cue word without a subject was likely a noun
             prev = _Prev(cue, spk, r)
-    for extra in (_according(text, ua, ub, allq), _headline(text, ua, ub, allq), _asked(text, ua, ub, allq)):
+    for extra in (
+        _according(text, ua, ub, allq),
+        _headline(text, ua, ub, allq),
+        _asked(text, ua, ub, allq),
+    ):
         if extra is not None and not _dup(extra.start, extra.end, -1, have + res):
             res.append(extra)
     for extra in _nominal(text, ua, hits, ub, allq):
@@ -321,14 +265,16 @@ class _Prev:
 _REL_OPEN = re.compile(r",\s+(?:who|which)\b")
 
 
-def _subject_before_relative(text: str, ua: int, s_end: int, cue: _Cue, allq: list[Span]) -> tuple[int, int] | None:
+def _subject_before_relative(
+    text: str, ua: int, s_end: int, cue: _Cue, allq: list[Span]
+) -> tuple[int, int] | None:
     """"Jeb Bush, who has raised more money than votes, hopes C": the subject stands before
     a relative clause that ends with a comma right before the verb."""
     if not text[max(ua, s_end - 20) : s_end].rstrip().endswith(","):
         return None
     rel = None
-    for rel in _REL_OPEN.finditer(text, max(ua, s_end - _LOOK), s_end):
-        pass
+    for m in _REL_OPEN.finditer(text, max(ua, s_end - _LOOK), s_end):
+        rel = m  # the last one
     if rel is None:
         return None
     lo = _clause_start(text, ua, rel.start(), allq)
@@ -343,13 +289,21 @@ def _shared_subject(text: str, lo: int, s_end: int, prev: _Prev) -> tuple[int, i
     if text[lo:s_end].strip():
         return None
     r = prev.attribution
-    if r is not None and r.start < lo < r.end and text[prev.cue.end : lo].rstrip().endswith(("and", "but", "or")):
-        r.end = max(r.start, _COORD_END.search(text, max(r.start, lo - 20), lo).start())
+    if (
+        r is not None
+        and r.start < lo < r.end
+        and text[prev.cue.end : lo].rstrip().endswith(("and", "but", "or"))
+    ):
+        coord = _COORD_END.search(text, max(r.start, lo - 20), lo)
+        if coord is not None:  # always: every part of the pattern is optional
+            r.end = max(r.start, coord.start())
     return prev.speaker
 
 
 def _participle(text: str, ua: int, cue: _Cue) -> bool:
-    return text[cue.start : cue.end].split()[0].endswith("ing") and text[max(ua, cue.start - 20) : cue.start].rstrip().endswith(",")
+    return text[cue.start : cue.end].split()[0].endswith("ing") and text[
+        max(ua, cue.start - 20) : cue.start
+    ].rstrip().endswith(",")
 
 
 def _leading_subject(text: str, ua: int, cue: _Cue) -> tuple[int, int] | None:
@@ -361,10 +315,15 @@ def _leading_subject(text: str, ua: int, cue: _Cue) -> tuple[int, int] | None:
 
 def _attribution(text: str, cue: _Cue, spk: tuple[int, int] | None, passive: bool, ua: int, ub: int,
                  allq: list[Span]) -> RawAttribution | None:
-    if spk is None or (text[spk[0] : spk[1]].lower() in _NOT_SUBJECT and not _REL_TAIL.match(text[spk[0] : spk[1]] + " ")):
+    if spk is None or (
+        text[spk[0] : spk[1]].lower() in _NOT_SUBJECT
+        and not _REL_TAIL.match(text[spk[0] : spk[1]] + " ")
+    ):
         return None
     cue_text = text[cue.start : cue.end]
-    if cue.kind == "raise" or (passive and cue.lemma in _PASSIVE_OK and _RAISE_NEXT.match(text, cue.end, ub)):
+    if cue.kind == "raise" or (
+        passive and cue.lemma in _PASSIVE_OK and _RAISE_NEXT.match(text, cue.end, ub)
+    ):
         # "X seemed to C", "X is expected to C": X's state as judged by an unnamed source;
         # the content is the whole clause, subject included
         ca, cb = _content_after(text, cue, ub, allq)
@@ -391,127 +350,14 @@ def _attribution(text: str, cue: _Cue, spk: tuple[int, int] | None, passive: boo
     return RawAttribution(ca, cb, spk[0], spk[1], cue_text, _has_q(text, ca, cb))
 
 
-# Nominal cues with a possessor as source: "his claim that C", "Clinton’s decision to C",
-# "their support for C".
-_CUE_NOUNS = """claim claims assertion argument arguments belief beliefs view views suggestion
-contention charge charges allegation allegations insistence promise promises pledge warning
-warnings fear fears hope hopes concern concerns statement remarks remark comment comments
-decision plan plans call calls criticism support opposition endorsement praise attack attacks
-proposal proposals demand demands refusal vow threat threats complaint complaints accusation
-accusations defense denial admission announcement prediction request idea desire intention
-commitment bid push attempt position stance message pitch embrace rejection condemnation
-dismissal characterization description portrayal answer response reply question questions
-opinion assessment analysis conclusion findings recommendation appeal vision argument""".split()
-_NOUN_SET = frozenset(_CUE_NOUNS)
-_POSSESSOR = re.compile(
-    r"(?:\b(?P<pron>[Hh]is|[Hh]er|[Tt]heir|[Ii]ts|[Oo]ur|[Mm]y)|(?P<name>(?:[A-Z][\w.\-]*\s+){0,3}[A-Z][\w.\-]*?)(?:’s|'s|’|'))"
-    r"\s+(?:[a-z]+\s+){0,2}$"
-)
-_NOUN_LINK = re.compile(r"\s+(that|to|of|for|about|on|against|with)\b")
-
-
-# every single word of CUE_RE's verbs too, so that a unit without any can skip CUE_RE
-_SPEECH_WORDS = frozenset(_SPEECH.replace("|", " ").split())
-_CUE_WORDS = frozenset(_LEXICON) | _NOUN_SET | _SPEECH_WORDS
-
-
-def _nominal(text: str, ua: int, hits: list[re.Match], ub: int, allq: list[Span]) -> list[RawAttribution]:
-    out = []
-    for m in [h for h in hits if h.group() in _NOUN_SET][:_MAX_CUES]:
-        if _in_quote(m.start(), allq):
-            continue
-        link = _NOUN_LINK.match(text, m.end(), ub)
-        pos = _POSSESSOR.search(text, max(ua, m.start() - 60), m.start()) if link else None
-        if pos is None:
-            continue
-        spk = pos.span("pron") if pos.group("pron") else pos.span("name")
-        a = link.start(1) if link.group(1) == "to" else link.end()  # "decision to C" keeps "to"
-        end = min(ub, a + _MAX_CONTENT)
-        stop = _CONTENT_STOP.search(text, a, end)
-        ca, cb = _trim(text, a, _extend(text, stop.start() if stop else end, allq))
-        if len(text[ca:cb].split()) >= 2:
-            out.append(RawAttribution(ca, cb, spk[0], spk[1], m.group(), _has_q(text, ca, cb)))
-    return out
-
-
-_ASKED = re.compile(
-    r"(?:[Ww]hen\s+|[Aa]fter\s+being\s+|[Oo]nce\s+)?[Aa]sked\s+(?:by\s+(?P<by>[^,;]{2,60}?)\s+)?"
-    r"(?P<c>(?:about|whether|if|why|how|what|who|where|when|to)\b[^;]*?),"
-)
-
-
-def _asked(text: str, ua: int, ub: int, allq: list[Span]) -> RawAttribution | None:
-    """"Asked about C, Trump said …": the question is itself attributed (to the asker, when
-    named: "Asked by Stephanopoulos whether C")."""
-    m = _ASKED.match(text, ua, ub)
-    if m is None or len(m.group("c").split()) < 2:
-        return None
-    ca, cb = _trim(text, m.start("c"), m.end("c"))
-    by = m.span("by") if m.group("by") else (None, None)
-    return RawAttribution(ca, cb, by[0], by[1], "asked", _has_q(text, ca, cb))
-
-
 _BROAD_NEEDS_THAT = frozenset(["add"])
 _RAISE_NEXT = re.compile(r"\s+(?:to|as)\b")
-_ACC_STOP = re.compile(r"[,;.!?]\s|\s[—–]\s|[.!?]$")
-
-
-def _according(text: str, ua: int, ub: int, allq: list[Span]) -> RawAttribution | None:
-    """"According to X, C" / "C, according to X." / "C, according to X, C2"; X may be a
-    long phrase ("early results of exit polls conducted by Edison Research")."""
-    m = _ACCORDING.search(text, ua, ub)
-    if m is None or _in_quote(m.start(), allq):
-        return None
-    stop = _ACC_STOP.search(text, m.end(), ub)
-    sa, sb = _trim(text, m.end(), stop.start() if stop else ub)
-    if not 0 < sb - sa <= 200 or not re.search(r"[A-Za-z]{2}", text[sa:sb]):
-        return None
-    before = _trim(text, ua, m.start())
-    after = _trim(text, sb, ub)
-    if len(text[before[0] : before[1]].split()) < 3:
-        ca, cb = after
-    elif len(text[after[0] : after[1]].split()) < 2:
-        ca, cb = before
-    else:
-        ca, cb = _trim(text, ua, ub)
-    if len(text[ca:cb].split()) < 2:
-        return None
-    return RawAttribution(ca, cb, sa, sb, "according to", _has_q(text, ca, cb))
-
-
-_HEADLINE = re.compile(r"((?:[A-Z][\w.’'&\-]*\s+){0,4}[A-Z][\w.’'&\-]*):\s+(?=\S)")
-_LABELS = frozenset(
-    """update note watch read related photos photo video correction editor editors source
-    sources advertisement follow contact email image credit more also see listen subscribe
-    share breaking exclusive live full text transcript q a""".split()
-)
-
-
-# Title-case headline with its verb: "Clinton Says Russians Hacked DNC"
-TITLE_SAYS = re.compile(
-    r"((?:[A-Z][\w.’'&\-]*\s+){0,5}[A-Z][\w.’'&\-]*)\s+(?:Says|Said|Tells|Warns|Claims|Insists|Argues|Admits|Thinks|Believes)\s+(?=[A-Z‘“'\"])"
-)
-
-
-def _headline(text: str, ua: int, ub: int, allq: list[Span]) -> RawAttribution | None:
-    """Headline style "Trump: Cruz Has a Long Way to Go" — a name, a colon, the claim — or
-    "Clinton Says Russians Hacked DNC"."""
-    t = TITLE_SAYS.match(text, ua, ub)
-    if t is not None:
-        ca, cb = _trim(text, t.end(), _extend(text, ub, allq))
-        if len(text[ca:cb].split()) >= 2:
-            return RawAttribution(ca, cb, t.start(1), t.end(1), text[t.end(1):t.end()].strip(), _has_q(text, ca, cb))
-    m = _HEADLINE.match(text, ua, ub)
-    if m is None or m.group(1).split()[0].lower().strip("’'s") in _LABELS:
-        return None
-    ca, cb = _trim(text, m.end(), _extend(text, ub, allq))
-    if len(text[ca:cb].split()) < 3:
-        return None
-    return RawAttribution(ca, cb, m.start(1), m.end(1), ":", _has_q(text, ca, cb))
 
 
 # a cue followed by one of these was a noun: "The tax plans would …", "the support of …"
-_NOUN_NEXT = frozenset("is are was were would will could can may might should has have had of".split())
+_NOUN_NEXT = frozenset(
+    "is are was were would will could can may might should has have had of".split()
+)
 
 
 # After an action verb's object, a time, place or purpose phrase: "called Macron on Tuesday
@@ -527,8 +373,12 @@ def _content_ok(content: str, cue: _Cue, cue_text: str = "") -> bool:
     words = content.split()
     if len(words) < 2 or words[0].lower() in _NOUN_NEXT:
         return False
-    if cue.lemma in _ACT_LEMMAS and " " not in cue_text.strip() and not any(c in content for c in ALL_DQ) \
-            and _ACT_AFTER_OBJECT.match(content):
+    if (
+        cue.lemma in _ACT_LEMMAS
+        and " " not in cue_text.strip()
+        and not any(c in content for c in ALL_DQ)
+        and _ACT_AFTER_OBJECT.match(content)
+    ):
         return False
     if cue.kind == "inf":  # an intention is "to VP", maybe after an object: "urged him to"
         return "to" in (w.lower() for w in words[:5])

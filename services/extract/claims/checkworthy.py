@@ -29,7 +29,9 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
+from typing import Any, Protocol
 
 from .wordpiece import MAX_CHARS, is_word, tokens, wordpieces
 
@@ -65,7 +67,7 @@ def word_grams(toks: list[str]) -> Counter[str]:
     """Lower-cased, digit-masked word 1–3-gram counts."""
     ws = [t if t.isalpha() else _DIGIT.sub("0", t) for t in (x.lower() for x in toks if is_word(x))]
     c: Counter[str] = Counter(ws)
-    c.update(f"{a} {b}" for a, b in zip(ws, ws[1:]))
+    c.update(f"{a} {b}" for a, b in pairwise(ws))
     c.update(f"{a} {b} {d}" for a, b, d in zip(ws, ws[1:], ws[2:]))
     return c
 
@@ -86,7 +88,7 @@ def shape_grams(toks: list[str], top: frozenset[str] | set[str]) -> Counter[str]
         else:
             s.append(t)
     s.append("</s>")
-    c: Counter[str] = Counter(f"{a} {b}" for a, b in zip(s, s[1:]))
+    c: Counter[str] = Counter(f"{a} {b}" for a, b in pairwise(s))
     c.update(f"{a} {b} {d}" for a, b, d in zip(s, s[1:], s[2:]))
     return c
 
@@ -115,8 +117,14 @@ def _sub_tfidf_dot(counts: Counter[str], table: dict[str, list[float]]) -> float
     return dot / math.sqrt(sq) if sq > 0 else 0.0
 
 
+class LogitScorer(Protocol):
+    """What ``attach_cnn`` takes: cnn.CnnScorer, or a model being trained (scripts/)."""
+
+    def logits(self, texts: Sequence[str]) -> list[float]: ...
+
+
 class CheckworthyModel:
-    def __init__(self, data: dict, base_dir: str | Path | None = None) -> None:
+    def __init__(self, data: dict[str, Any], base_dir: str | Path | None = None) -> None:
         if data.get("format") != "newswire-checkworthy-2":
             raise ValueError(f"unknown check-worthiness model format {data.get('format')!r}")
         self.word: dict[str, list[float]] = data["word"]
@@ -129,14 +137,17 @@ class CheckworthyModel:
         self.slope: float = data["calibration"]["slope"]
         self.z0: float = data["calibration"]["z0"]
         self._words: dict[str, tuple[float, float, float, float]] = {}
-        self.cnn = None
+        self.cnn: LogitScorer | None = None
         self.cnn_weight = 0.0
         if data.get("cnn"):
             from .cnn import CnnScorer
 
-            self.attach_cnn(CnnScorer(Path(base_dir or MODEL_PATH.parent) / data["cnn"]["file"]), data["cnn"]["weight"])
+            self.attach_cnn(
+                CnnScorer(Path(base_dir or MODEL_PATH.parent) / data["cnn"]["file"]),
+                data["cnn"]["weight"],
+            )
 
-    def attach_cnn(self, cnn, weight: float) -> None:
+    def attach_cnn(self, cnn: LogitScorer, weight: float) -> None:
         self.cnn, self.cnn_weight = cnn, float(weight)
 
     def _word(self, w: str) -> tuple[float, float, float, float]:

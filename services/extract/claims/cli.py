@@ -8,14 +8,26 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 from .checkworthy import score_checkworthiness
 from .core import find_claims
 
-_KEYS = ("kind", "text", "start", "end", "direct", "speaker", "speaker_start", "speaker_end", "cue", "checkworthiness")
+_KEYS = (
+    "kind",
+    "text",
+    "start",
+    "end",
+    "direct",
+    "speaker",
+    "speaker_start",
+    "speaker_end",
+    "cue",
+    "checkworthiness",
+)
 
 
-def _dump(obj: dict) -> str:
+def _dump(obj: dict[str, Any]) -> str:
     return json.dumps(obj, ensure_ascii=False)
 
 

@@ -25,7 +25,9 @@ _CACHE_MAX = 50_000
 _BUCKET = 32  # sentences padded to one length
 
 
-def piece_ids(text: str, index: dict[str, int], cache: dict[str, list[int]] | None = None) -> list[int]:
+def piece_ids(
+    text: str, index: dict[str, int], cache: dict[str, list[int]] | None = None
+) -> list[int]:
     """Wordpiece ids of a sentence (lower-cased words; punctuation as its own piece); ``cache``
     keeps each word's ids between calls."""
     cache = {} if cache is None else cache
@@ -50,7 +52,8 @@ def window_mask(lengths: np.ndarray, width: int, n_windows: int) -> np.ndarray:
     """(sentences, windows) bool: window t of ``width`` is valid when it starts inside the
     sentence and (unless the sentence is shorter than the width) ends inside it too."""
     last = np.maximum(lengths - width + 1, 1)
-    return np.arange(n_windows)[None, :] < last[:, None]
+    mask: np.ndarray = np.arange(n_windows)[None, :] < last[:, None]
+    return mask
 
 
 class CnnScorer:
@@ -68,7 +71,9 @@ class CnnScorer:
             self.tables = []
             for k in self.widths:
                 w = z[f"conv{k}_w"].astype(np.float32)  # (width, dim, filters)
-                table = np.concatenate([emb @ w[j] for j in range(k)], axis=1)  # (pieces, width * filters)
+                table = np.concatenate(
+                    [emb @ w[j] for j in range(k)], axis=1
+                )  # (pieces, width * filters)
                 self.tables.append((table, z[f"conv{k}_b"].astype(np.float32)))
             self.out_w = z["out_w"].astype(np.float32)
             self.out_b = float(z["out_b"])

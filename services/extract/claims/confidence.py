@@ -29,7 +29,7 @@ def attribution_confidence(content: str, cue: str | None, speaker_kind: str) -> 
         kind = "indirect"
     score = _BASE[kind] + _SPEAKER.get(speaker_kind, 0.0)
     words = (cue or "").lower().split()
-    if words and words[-1] in _STRONG_CUES or (cue or "").startswith("according"):
+    if (words and words[-1] in _STRONG_CUES) or (cue or "").startswith("according"):
         score += 0.1
     elif not words or words[-1].endswith(":"):
         score -= 0.05

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
-from .checkworthy import load_model, statement_type
-from .model import Claim, ClaimsResult
 from .attributions import find_attributions
-from .segment import paragraphs, sentences
-from .broad import _CUE_WORDS
+from .checkworthy import CheckworthyModel, load_model, statement_type
 from .confidence import attribution_confidence
-from .segment import ALL_DQ
+from .lexicon import _CUE_WORDS
+from .model import Claim, ClaimsResult
+from .segment import ALL_DQ, paragraphs, sentences
 from .speakers import SpeakerResolver, mention_kind, trim_mention
 
 STATEMENT_THRESHOLD = 0.5
@@ -34,7 +34,7 @@ def find_claims(text: str, *, budget_seconds: float = 10.0) -> ClaimsResult:
         return ClaimsResult([], True)
 
 
-def _scores(model, texts: list[str], deadline: float) -> list[float]:
+def _scores(model: CheckworthyModel, texts: list[str], deadline: float) -> list[float]:
     """Scores of ``texts`` in batches (the CNN scores a batch at once), stopping after the
     batch that passes ``deadline``: the result may be shorter than ``texts``."""
     out: list[float] = []
@@ -45,7 +45,9 @@ def _scores(model, texts: list[str], deadline: float) -> list[float]:
     return out
 
 
-def _fragments(text: str, start: int, end: int, s_start: int | None, s_end: int | None) -> tuple[tuple[int, int], ...]:
+def _fragments(
+    text: str, start: int, end: int, s_start: int | None, s_end: int | None
+) -> tuple[tuple[int, int], ...]:
     """The content without an attribution standing inside it: from the quotation mark that
     closes before the speaker to the one that opens after it ("“Q1,” X told reporters, where
     …. “Q2.”" → Q1 and Q2)."""
@@ -70,31 +72,55 @@ def _find(text: str, deadline: float, hard_deadline: float) -> ClaimsResult:
 
     model = load_model()
     # '' and `` stand for double quotation marks in some feeds; same length keeps offsets
-    norm = text.replace("''", "\"\u2060").replace("``", "\"\u2060") if ("''" in text or "``" in text) else text
+    norm = (
+        text.replace("''", '"\u2060').replace("``", '"\u2060')
+        if ("''" in text or "``" in text)
+        else text
+    )
     paras = paragraphs(norm)
     raw, complete = find_attributions(norm, paras, over)
-    quotes: list[tuple] = []  # Claim fields but the score
+    quotes: list[Claim] = []  # scored below
     resolver = SpeakerResolver(norm)
     previous: str | None = None
     for r in raw:
         speaker = None
         kind = "none"
         if r.speaker_start is not None and r.speaker_end is not None:
-            r.speaker_start, r.speaker_end = trim_mention(norm, r.speaker_start, r.speaker_end, _CUE_WORDS)
+            r.speaker_start, r.speaker_end = trim_mention(
+                norm, r.speaker_start, r.speaker_end, _CUE_WORDS
+            )
             speaker = resolver.resolve(r.speaker_start, r.speaker_end, previous)
             mention = text[r.speaker_start : r.speaker_end].split()
             kind = mention_kind(" ".join(mention), speaker)
-            if speaker and (len(mention) > 1 or mention[0][:1].isupper()) and mention[0].lower() not in ("they", "we", "it", "i"):
+            if (
+                speaker
+                and (len(mention) > 1 or mention[0][:1].isupper())
+                and mention[0].lower() not in ("they", "we", "it", "i")
+            ):
                 previous = speaker
         content = text[r.start : r.end]
-        quotes.append(("quote", content, r.start, r.end, r.direct, speaker, r.speaker_start,
-                       r.speaker_end, r.cue, attribution_confidence(norm[r.start : r.end], r.cue, kind),
-                       _fragments(norm, r.start, r.end, r.speaker_start, r.speaker_end)))
+        quotes.append(
+            Claim(
+                "quote",
+                content,
+                r.start,
+                r.end,
+                r.direct,
+                speaker,
+                r.speaker_start,
+                r.speaker_end,
+                r.cue,
+                0.0,
+                None,
+                attribution_confidence(norm[r.start : r.end], r.cue, kind),
+                _fragments(norm, r.start, r.end, r.speaker_start, r.speaker_end),
+            )
+        )
         if time.perf_counter() > hard_deadline:
             complete = False
             break
-    claims = [Claim(*q[:9], round(s, 4), None, *q[9:])
-              for q, s in zip(quotes, _scores(model, [q[1] for q in quotes], hard_deadline))]
+    scores = _scores(model, [q.text for q in quotes], hard_deadline)
+    claims = [replace(q, checkworthiness=round(s, 4)) for q, s in zip(quotes, scores)]
     complete = complete and len(claims) == len(quotes) and not over()
     if complete:
         candidates = []
@@ -110,7 +136,22 @@ def _find(text: str, deadline: float, hard_deadline: float) -> ClaimsResult:
         complete = complete and len(scores) == len(candidates)
         for (seg, start, end), score in zip(candidates, scores):
             if score >= STATEMENT_THRESHOLD:
-                claims.append(Claim("statement", seg, start, end, False, None, None, None, None,
-                                    round(score, 4), statement_type(seg), round(score, 4), ((start, end),)))
+                claims.append(
+                    Claim(
+                        "statement",
+                        seg,
+                        start,
+                        end,
+                        False,
+                        None,
+                        None,
+                        None,
+                        None,
+                        round(score, 4),
+                        statement_type(seg),
+                        round(score, 4),
+                        ((start, end),),
+                    )
+                )
     claims.sort(key=lambda c: (c.start, c.kind))
     return ClaimsResult(claims, not complete)

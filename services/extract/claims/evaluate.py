@@ -17,12 +17,13 @@ from __future__ import annotations
 import re
 import sys
 import time
-from typing import Any
 from pathlib import Path
+from typing import Any, TextIO
 
-from .core import find_claims, warm_up
 from .checkworthy import score_checkworthiness
+from .core import find_claims, warm_up
 from .data import QUOTE_CHARS, GoldAttribution, load_claimbuster, load_polnear
+from .model import Claim
 
 _WORDS = re.compile(r"\w+")
 
@@ -35,7 +36,9 @@ def _coverage(pred: tuple[int, int], gold: tuple[tuple[int, int], ...]) -> float
     return hit / total
 
 
-def match(preds: list[tuple[int, int]], golds: list[tuple[tuple[int, int], ...]]) -> list[tuple[int, int]]:
+def match(
+    preds: list[tuple[int, int]], golds: list[tuple[tuple[int, int], ...]]
+) -> list[tuple[int, int]]:
     """One-to-one (pred index, gold index) pairs with coverage ≥ 0.5, best coverage first."""
     cands = []
     for i, p in enumerate(preds):
@@ -55,8 +58,8 @@ def match(preds: list[tuple[int, int]], golds: list[tuple[tuple[int, int], ...]]
     return pairs
 
 
-def _speaker_ok(text: str, claim, gold: GoldAttribution) -> bool:
-    if claim.speaker_start is not None:
+def _speaker_ok(text: str, claim: Claim, gold: GoldAttribution) -> bool:
+    if claim.speaker_start is not None and claim.speaker_end is not None:
         for a, b in gold.source:
             if claim.speaker_start < b and a < claim.speaker_end:
                 return True
@@ -77,7 +80,9 @@ def _prf(tp: int, npred: int, ngold: int) -> tuple[float, float, float]:
 CONFIDENCE_THRESHOLDS = (0.5, 0.7, 0.9)
 
 
-def _counts(quotes: list, golds: list[GoldAttribution]) -> tuple[int, int, int, int, int, int]:
+def _counts(
+    quotes: list[Claim], golds: list[GoldAttribution]
+) -> tuple[int, int, int, int, int, int]:
     """(matched, predicted, gold) over all attributions, then over direct quotes."""
     tp = len(match([(c.start, c.end) for c in quotes], [g.content for g in golds]))
     dq = [c for c in quotes if any(ch in c.text for ch in QUOTE_CHARS)]
@@ -86,7 +91,7 @@ def _counts(quotes: list, golds: list[GoldAttribution]) -> tuple[int, int, int, 
     return tp, len(quotes), len(golds), dtp, len(dq), len(dg)
 
 
-def evaluate_attribution(folder: str | Path, out=None) -> dict:
+def evaluate_attribution(folder: str | Path, out: TextIO | None = None) -> dict[str, Any]:
     out = out or sys.stdout
     articles = load_polnear(folder)
     warm_up()
@@ -121,17 +126,40 @@ def evaluate_attribution(folder: str | Path, out=None) -> dict:
         "articles_per_s": len(articles) / elapsed if elapsed else 0.0,
         "words_per_s": n_words / elapsed if elapsed else 0.0,
     }
-    print(f"articles {len(articles)}  gold {ngold}  predicted {npred}  matched {tp}  partial {partial}", file=out)
+    print(
+        f"articles {len(articles)}  gold {ngold}  predicted {npred}  matched {tp}  "
+        f"partial {partial}",
+        file=out,
+    )
     print(f"overall  P {p:.3f}  R {r:.3f}  F1 {f:.3f}", file=out)
-    print(f"direct   P {dp:.3f}  R {dr:.3f}  F1 {df:.3f}  (gold {dgold}, predicted {dpred}, matched {dtp})", file=out)
-    print(f"speaker accuracy {speaker_acc:.3f}  ({spk_ok}/{spk_n} matched with a gold source)", file=out)
+    print(
+        f"direct   P {dp:.3f}  R {dr:.3f}  F1 {df:.3f}  "
+        f"(gold {dgold}, predicted {dpred}, matched {dtp})",
+        file=out,
+    )
+    print(
+        f"speaker accuracy {speaker_acc:.3f}  ({spk_ok}/{spk_n} matched with a gold source)",
+        file=out,
+    )
     for t in CONFIDENCE_THRESHOLDS:
         c = by_min[t]
         ap, ar, _ = _prf(c[0], c[1], c[2])
         bp, br, _ = _prf(c[3], c[4], c[5])
-        figures[f"confidence_{t}"] = {"precision": ap, "recall": ar, "direct_precision": bp, "direct_recall": br}
-        print(f"confidence >= {t}: overall P {ap:.3f} R {ar:.3f}  direct P {bp:.3f} R {br:.3f}", file=out)
-    print(f"throughput {figures['articles_per_s']:.1f} articles/s  {figures['words_per_s']:.0f} words/s (single process)", file=out)
+        figures[f"confidence_{t}"] = {
+            "precision": ap,
+            "recall": ar,
+            "direct_precision": bp,
+            "direct_recall": br,
+        }
+        print(
+            f"confidence >= {t}: overall P {ap:.3f} R {ar:.3f}  direct P {bp:.3f} R {br:.3f}",
+            file=out,
+        )
+    print(
+        f"throughput {figures['articles_per_s']:.1f} articles/s  "
+        f"{figures['words_per_s']:.0f} words/s (single process)",
+        file=out,
+    )
     return figures
 
 
@@ -147,7 +175,7 @@ def average_precision(gold: list[int], scores: list[float]) -> float:
     return total / npos if npos else 0.0
 
 
-def evaluate_checkworthiness(path: str | Path, out=None) -> dict:
+def evaluate_checkworthiness(path: str | Path, out: TextIO | None = None) -> dict[str, Any]:
     out = out or sys.stdout
     rows = load_claimbuster(path)
     gold = [y for _, y in rows]
@@ -164,7 +192,9 @@ def evaluate_checkworthiness(path: str | Path, out=None) -> dict:
     return {"f1": f, "precision": p, "recall": r, "average_precision": ap}
 
 
-def evaluate_speed(text_dir: str | Path, html_dir: str | Path, out=None) -> dict:
+def evaluate_speed(
+    text_dir: str | Path, html_dir: str | Path, out: TextIO | None = None
+) -> dict[str, Any]:
     """find_claims articles/s and trafilatura.extract pages/s, side by side in one run."""
     out = out or sys.stdout
     import gzip
@@ -190,7 +220,11 @@ def evaluate_speed(text_dir: str | Path, html_dir: str | Path, out=None) -> dict
     claims = len(texts) / t_claims if t_claims else 0.0
     words = sum(len(t.split()) for t in texts) / max(1, len(texts))
     print(f"trafilatura.extract {traf:.1f} pages/s ({len(pages)} pages)", file=out)
-    print(f"find_claims         {claims:.1f} articles/s ({len(texts)} articles, {words:.0f} words avg)", file=out)
+    print(
+        f"find_claims         {claims:.1f} articles/s "
+        f"({len(texts)} articles, {words:.0f} words avg)",
+        file=out,
+    )
     print(f"ratio {claims / traf if traf else 0.0:.2f}x", file=out)
     return {"trafilatura_pages_per_s": traf, "claims_articles_per_s": claims}
 

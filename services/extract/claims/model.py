@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,14 +19,14 @@ class Claim:
     cue: str | None
     checkworthiness: float  # [0, 1]
     type: str | None = None  # statement type: quantity | comparison | causal | event | other
-    # how likely the attribution is right, from its cues (quotes.confidence); a precision
+    # how likely the attribution is right, from its cues (confidence.py); a precision
     # knob: keep claims at or above a threshold. Statements carry their checkworthiness.
     confidence: float = 0.0
     # the content's pieces without the attribution standing between them:
     # “Q1,” X said, where …. “Q2.” → ((Q1), (Q2)); one piece otherwise
     fragments: tuple[tuple[int, int], ...] = ()
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "text": self.text,

@@ -108,7 +108,7 @@ def _quote_spans(text: str, para: Span, nest: bool) -> tuple[list[Span], bool, b
         i = mark.start()
         c = text[i]
         if c == '"':
-            is_open = open_at < 0 and _is_open_straight(text, i, lo, hi) or (
+            is_open = (open_at < 0 and _is_open_straight(text, i, lo, hi)) or (
                 open_at < 0 and i == lo
             )
             if open_at < 0 and not is_open:
@@ -118,7 +118,12 @@ def _quote_spans(text: str, para: Span, nest: bool) -> tuple[list[Span], bool, b
                 continue
         else:
             is_open = c in OPEN_DQ
-        if is_open and open_at >= 0 and text[i - 1] in ".,!?" and (i + 1 >= hi or text[i + 1].isspace()):
+        if (
+            is_open
+            and open_at >= 0
+            and text[i - 1] in ".,!?"
+            and (i + 1 >= hi or text[i + 1].isspace())
+        ):
             is_open = False  # “Q?“ he asked: an opening mark typed where the closing one goes
         if is_open:
             if open_at < 0:

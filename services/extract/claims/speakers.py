@@ -15,36 +15,44 @@ from __future__ import annotations
 
 import re
 
-from newswire.names import ROLE_WORDS
-from newswire.names import strip_titles as _strip_titles
+from newswire.names import ROLE_WORDS, strip_titles
 
 _TITLES = ROLE_WORDS
+_strip_titles = strip_titles  # the store's rules too (tests/unit/test_names.py)
 _PERSON_PRONOUNS = frozenset("he she him her his hers".split())
 _PLURAL_PRONOUNS = frozenset("they them we".split())
 _NAME = re.compile(
     r"\b[A-Z][a-zA-Z’'\-]+(?:\s+(?:[A-Z]\.\s*)*(?:(?:de|van|von|al|bin|da|del|la|le)\s+)?[A-Z][a-zA-Z’'\-]+)+"
 )
 _ORG_NOUNS: dict[str, tuple[str, ...]] = {
-    "newspaper": ("Post", "Times", "Journal", "Tribune", "Herald", "Gazette", "Globe", "News", "Daily", "Observer", "Guardian", "Telegraph", "Chronicle", "Inquirer"),
-    "paper": ("Post", "Times", "Journal", "Tribune", "Herald", "Gazette", "Globe", "News", "Daily", "Guardian", "Chronicle"),
-    "outlet": ("Post", "Times", "Journal", "News", "CNN", "Fox", "NBC", "ABC", "CBS", "Politico", "Breitbart", "Reuters", "Press"),
+    "newspaper": ("Post", "Times", "Journal", "Tribune", "Herald", "Gazette", "Globe", "News",
+                  "Daily", "Observer", "Guardian", "Telegraph", "Chronicle", "Inquirer"),
+    "paper": ("Post", "Times", "Journal", "Tribune", "Herald", "Gazette", "Globe", "News", "Daily",
+              "Guardian", "Chronicle"),
+    "outlet": ("Post", "Times", "Journal", "News", "CNN", "Fox", "NBC", "ABC", "CBS", "Politico",
+               "Breitbart", "Reuters", "Press"),
     "network": ("CNN", "NBC", "ABC", "CBS", "Fox", "MSNBC", "News", "Network", "Broadcasting"),
-    "agency": ("Agency", "Administration", "Bureau", "Service", "Department", "FBI", "CIA", "Reuters", "Press", "Commission"),
+    "agency": ("Agency", "Administration", "Bureau", "Service", "Department", "FBI", "CIA",
+               "Reuters", "Press", "Commission"),
     "department": ("Department",),
     "bureau": ("Bureau", "FBI"),
     "committee": ("Committee",),
     "campaign": ("campaign", "Campaign", "for America", "for President"),
     "company": ("Inc", "Corp", "Company", "Co.", "Group", "LLC"),
-    "group": ("Group", "Association", "Foundation", "Institute", "Center", "Council", "Coalition", "Fund", "PAC", "Project"),
-    "organization": ("Group", "Association", "Foundation", "Institute", "Center", "Council", "Organization", "Fund", "Project"),
+    "group": ("Group", "Association", "Foundation", "Institute", "Center", "Council", "Coalition",
+              "Fund", "PAC", "Project"),
+    "organization": ("Group", "Association", "Foundation", "Institute", "Center", "Council",
+                     "Organization", "Fund", "Project"),
     "university": ("University", "College"),
-    "poll": ("Poll", "poll", "Survey", "survey", "Quinnipiac", "Gallup", "Rasmussen", "Monmouth", "Marist"),
+    "poll": ("Poll", "poll", "Survey", "survey", "Quinnipiac", "Gallup", "Rasmussen", "Monmouth",
+             "Marist"),
     "survey": ("Poll", "poll", "Survey", "survey"),
     "administration": ("Administration", "administration", "White House"),
     "magazine": ("Magazine", "Time", "Atlantic", "Newsweek", "Review", "Monthly"),
 }
 _ORG_NAME = re.compile(
-    r"\b(?:The |the )?(?:[A-Z][\w&’'\-]*\.? )*(?:[A-Z][\w.&’'\-]*)(?: (?:of|for|on) (?:the )?[A-Z][\w’'\-]*(?: [A-Z][\w’'\-]*)*)?"
+    r"\b(?:The |the )?(?:[A-Z][\w&’'\-]*\.? )*(?:[A-Z][\w.&’'\-]*)"
+    r"(?: (?:of|for|on) (?:the )?[A-Z][\w’'\-]*(?: [A-Z][\w’'\-]*)*)?"
 )
 _POSSESSIVE = re.compile(r"(?:’s|'s)$")
 _RELATIVE = frozenset("who which that".split())
@@ -121,10 +129,13 @@ _REFLEXIVE = frozenset("himself herself themselves itself myself ourselves".spli
 _NAME_WORD = re.compile(r"[A-Z][\w.’'\-]*$")
 
 
-def trim_mention(text: str, start: int, end: int, verbs: frozenset[str] = frozenset()) -> tuple[int, int]:
+def trim_mention(
+    text: str, start: int, end: int, verbs: frozenset[str] = frozenset()
+) -> tuple[int, int]:
     """A speaker mention without a verb or modifier it took from the clause: "President Trump
-    undercut" → "President Trump", "Trump himself" → "Trump", "Clinton reportedly" → "Clinton". ``verbs``: the cue
-    lexicon's word forms ("says"; a plural noun as in "Sanders supporters" is no verb)."""
+    undercut" → "President Trump", "Trump himself" → "Trump", "Clinton reportedly" → "Clinton".
+    ``verbs``: the cue lexicon's word forms ("says"; a plural noun as in "Sanders supporters"
+    is no verb)."""
     time = _TRAILING_TIME.search(text, start, end)
     if time and time.start() > start and text[start].isupper():
         end = time.start()  # "Gov. Bobby Jindal on Monday" → "Gov. Bobby Jindal"
@@ -149,7 +160,17 @@ class SpeakerResolver:
         by_last: dict[str, str] = {}
         for m in _NAME.finditer(text, 0, min(len(text), limit)):
             name = _strip_titles(m.group().replace("\n", " "))
-            if len(name.split()) < 2 or name.split()[0].lower() in ("the", "but", "and", "in", "on", "as", "if", "when", "after"):
+            if len(name.split()) < 2 or name.split()[0].lower() in (
+                "the",
+                "but",
+                "and",
+                "in",
+                "on",
+                "as",
+                "if",
+                "when",
+                "after",
+            ):
                 continue
             name = _POSSESSIVE.sub("", name)
             self.names.append((m.start(), name))
@@ -177,9 +198,19 @@ class SpeakerResolver:
         """Whether a person pronoun may stand for ``name``: a name (not "the report"), and
         of the pronoun's gender when the name's gender is known."""
         first = name.split()[0].lower()
-        if not name[:1].isupper() or first in ("the", "a", "an", "this") or first in _NOT_NAME_FIRST:
+        if (
+            not name[:1].isupper()
+            or first in ("the", "a", "an", "this")
+            or first in _NOT_NAME_FIRST
+        ):
             return False
-        want = "f" if pronoun in ("she", "her", "hers") else "m" if pronoun in ("he", "him", "his") else None
+        want = (
+            "f"
+            if pronoun in ("she", "her", "hers")
+            else "m"
+            if pronoun in ("he", "him", "his")
+            else None
+        )
         got = self.gender_of(name)
         return want is None or got is None or got == want
 
@@ -245,7 +276,10 @@ class SpeakerResolver:
         best = None
         for m in _ORG_NAME.finditer(window):
             cand = m.group().strip()
-            if any(k in cand.split() or (" " in k and k in cand) for k in keys) and cand.split()[-1][:1].isupper():
+            if (
+                any(k in cand.split() or (" " in k and k in cand) for k in keys)
+                and cand.split()[-1][:1].isupper()
+            ):
                 best = cand
         if best and best.lower().startswith("the ") and not best.startswith("The"):
             best = "The" + best[3:]
