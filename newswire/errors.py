@@ -1,6 +1,7 @@
 """Errors, typed by what the pipeline does next.
 
-    NewswireError                 root; ``reason`` is the stable reason code stored and exported
+    NewswireError                 root; ``reason`` is the stable reason code stored and exported,
+    │                             ``url``/``submitted_url`` the URL it is about (``with_url``)
     ├── Retriable                 try again later (the event is re-queued, never dropped)
     │   ├── FetchTimeout          connect/read timeout or total deadline exceeded
     │   │   └── DnsTimeout        the name did not resolve within the resolver's timeout
@@ -8,7 +9,9 @@
     │   ├── RateLimited           429 from the origin (``retry_after`` seconds, if it said)
     │   ├── TransientNetworkError connection reset or refused, keep-alive race, DNS EAI_AGAIN
     │   ├── StoreUnavailable      the database cannot be reached
-    │   └── KafkaUnavailable      a retriable Kafka error (broker away, leader moving, timeout)
+    │   ├── KafkaUnavailable      a retriable Kafka error (broker away, leader moving, timeout)
+    │   ├── RobotsUnavailable     the site's robots.txt could not be read (yet)
+    │   └── PoolBroken            the parser pool itself failed (not the document)
     └── Permanent                 will fail the same way again: becomes a Failure + DLQ record
         ├── InvalidUrl            not an http(s) URL we can fetch
         ├── BlockedAddress        resolves to a refused network (SSRF protection)
@@ -25,7 +28,10 @@
         ├── NotAnArticle          the page is not an article (index, gallery, ...)
         ├── ExtractionTimeout     the parser exceeded its time budget
         ├── MessageTooLarge       an output record over the topic's max.message.bytes
-        └── KafkaRejected         any other Kafka error that is not retriable
+        ├── KafkaRejected         any other Kafka error that is not retriable
+        ├── WorkerCrashed         a parser process died or ran out of its memory budget
+        ├── WorkerError           a parser process raised something unexpected
+        └── InternalError         a bug: any other exception a stage's handler raised
 
 Library exceptions are converted at the edge (httpx, trafilatura, the database driver) so the
 rest of the code only ever sees these.
@@ -42,6 +48,7 @@ __all__ = [
     "FetchError",
     "FetchTimeout",
     "HttpStatus",
+    "InternalError",
     "InvalidUrl",
     "KafkaRejected",
     "KafkaUnavailable",
@@ -51,15 +58,19 @@ __all__ = [
     "NotAnArticle",
     "NotHtml",
     "Permanent",
+    "PoolBroken",
     "RateLimited",
     "Retriable",
     "RobotsDisallowed",
+    "RobotsUnavailable",
     "ServerError",
     "StoreRejected",
     "StoreUnavailable",
     "TooLarge",
     "TooManyRedirects",
     "TransientNetworkError",
+    "WorkerCrashed",
+    "WorkerError",
 ]
 
 
@@ -71,6 +82,15 @@ class NewswireError(Exception):
     def __init__(self, detail: str = "") -> None:
         super().__init__(detail or self.reason)
         self.detail = detail or self.reason
+        # The URL the error is about, for its DLQ record; None when nobody could say.
+        self.url: str | None = None
+        self.submitted_url: str | None = None
+
+    def with_url(self, url: str | None, submitted_url: str | None = None) -> NewswireError:
+        """Attach the URL (and the URL as submitted) and return the same exception."""
+        self.url = url
+        self.submitted_url = submitted_url
+        return self
 
 
 class Retriable(NewswireError):
@@ -111,6 +131,16 @@ class StoreUnavailable(Retriable):
 
 class KafkaUnavailable(Retriable):
     reason = "kafka_error"
+
+
+class RobotsUnavailable(Retriable):
+    reason = "robots_unavailable"
+
+
+class PoolBroken(Retriable):
+    """The pool itself failed (not the document): rebuilt, and the record retried."""
+
+    reason = "parser_pool_broken"
 
 
 class InvalidUrl(Permanent):
@@ -179,3 +209,15 @@ class MessageTooLarge(Permanent):
 
 class KafkaRejected(Permanent):
     reason = "kafka_rejected"
+
+
+class WorkerCrashed(Permanent):
+    reason = "worker_crashed"
+
+
+class WorkerError(Permanent):
+    reason = "parser_error"
+
+
+class InternalError(Permanent):
+    reason = "internal_error"

@@ -18,8 +18,8 @@ import asyncio
 import logging
 import time
 import traceback
-from contextvars import ContextVar
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 import faust
@@ -28,7 +28,8 @@ from faust.types import EventT
 from prometheus_client import Gauge
 
 from newswire import tracing
-from newswire.errors import NewswireError, Permanent, Retriable
+from newswire.dlq import failure_headers
+from newswire.errors import InternalError, NewswireError, Permanent, Retriable
 from newswire.events import Event, Failure, cloudevent_headers, encode
 from newswire.kafka import check_record_size, kafka_error
 from newswire.logs import annotate, log_context
@@ -41,32 +42,10 @@ log = logging.getLogger(__name__)
 # The traceparent of the record being processed, put on every event published for it.
 _traceparent: ContextVar[str | None] = ContextVar("newswire_traceparent", default=None)
 
-Handler = Callable[[EventT], Awaitable[None]]
+Handler = Callable[[EventT[Any]], Awaitable[None]]
 
 
-class InternalError(Permanent):
-    reason = "internal_error"
-
-
-def failure_headers(failure: Failure, exc: BaseException) -> dict[str, bytes]:
-    """Kafka Connect's DLQ headers plus newswire's own (read back by the store)."""
-    headers = {
-        "__connect.errors.topic": (failure.topic or "").encode(),
-        "__connect.errors.partition": str(failure.partition).encode(),
-        "__connect.errors.offset": str(failure.offset).encode(),
-        "__connect.errors.exception.class.name": type(exc).__qualname__.encode(),
-        "__connect.errors.exception.message": failure.detail.encode()[:4096],
-        "__connect.errors.stage": failure.stage.encode(),
-        "newswire.stage": failure.stage.encode(),
-        "newswire.reason": failure.reason.encode(),
-        "newswire.url": (failure.url or "").encode(),
-        "newswire.submitted_url": failure.submitted_url.encode(),
-    }
-    headers.update(cloudevent_headers(failure, f"newswire/{failure.stage}"))
-    return headers
-
-
-async def _converting_kafka_errors(handler: Handler, event: EventT) -> None:
+async def _converting_kafka_errors(handler: Handler, event: EventT[Any]) -> None:
     """Run the handler; a Kafka error from its writes becomes Retriable or Permanent."""
     try:
         await handler(event)
@@ -74,7 +53,7 @@ async def _converting_kafka_errors(handler: Handler, event: EventT) -> None:
         raise kafka_error(exc) from exc
 
 
-def _seconds_to_hold(hold: Callable[[EventT], float], event: EventT) -> float:
+def _seconds_to_hold(hold: Callable[[EventT[Any]], float], event: EventT[Any]) -> float:
     try:
         return max(0.0, hold(event))
     except Exception:  # a bad hold time must not keep the record forever: handle it now
@@ -117,7 +96,7 @@ class Stage:
         await fut
         self.metrics.produced.labels(self.name).inc()
 
-    async def dead_letter(self, event: EventT, exc: NewswireError, url: str | None,
+    async def dead_letter(self, event: EventT[Any], exc: NewswireError, url: str | None,
                           submitted_url: str | None = None, *, keep_value: bool = True
                           ) -> None:
         message = event.message
@@ -147,12 +126,12 @@ class Stage:
 
     def agent(self, source: str, handler: Handler, *, concurrency: int = 1,
               max_pending: int = 1, dlq: str | None = None,
-              hold: Callable[[EventT], float] | None = None,
+              hold: Callable[[EventT[Any]], float] | None = None,
               pending: Gauge | None = None) -> None:
         """Register a Faust agent running ``handler`` on every record of ``source``.
 
         The handler publishes its own output and raises NewswireError subclasses; it may set
-        ``exc.url`` for the DLQ record. Everything else is handled here: up to
+        ``exc.with_url(...)`` for the DLQ record. Everything else is handled here: up to
         ``max_pending`` records are handled at once, each acked by hand when it is finished
         (Faust commits only the contiguous finished prefix of a partition); a record that
         fails goes to ``dlq`` (default ``<source>.dlq``). ``hold`` makes a delay line: the
@@ -163,7 +142,7 @@ class Stage:
         slots = asyncio.Semaphore(max(1, max_pending))
         tasks: set[asyncio.Task[None]] = set()
 
-        async def one(stream: faust.StreamT, event: EventT) -> None:
+        async def one(stream: faust.StreamT[Any], event: EventT[Any]) -> None:
             try:
                 if hold is not None:
                     await asyncio.sleep(_seconds_to_hold(hold, event))
@@ -176,8 +155,8 @@ class Stage:
                 if pending is not None:
                     pending.dec()
 
-        async def run(stream: faust.StreamT) -> None:
-            manual = stream.noack()
+        async def run(stream: faust.StreamT[Any]) -> None:
+            manual = stream.noack()  # type: ignore[attr-defined]  # Stream has it, StreamT not
             events = aiter(manual.events())
             try:
                 while True:
@@ -202,9 +181,9 @@ class Stage:
         run.__name__ = f"{self.name}_{source.replace('.', '_')}"
         self.app.agent(self.topic(source), name=run.__name__, concurrency=concurrency)(run)
 
-    async def _try_dead_letter(self, event: EventT, exc: NewswireError) -> bool:
+    async def _try_dead_letter(self, event: EventT[Any], exc: NewswireError) -> bool:
         """Write the DLQ record; False (so the caller retries) when the broker refused it."""
-        url, submitted_url = getattr(exc, "url", None), getattr(exc, "submitted_url", None)
+        url, submitted_url = exc.url, exc.submitted_url
         try:
             await self.dead_letter(event, exc, url, submitted_url)
         except KafkaError as kafka_exc:
@@ -225,7 +204,7 @@ class Stage:
             return False
         return True
 
-    async def handle(self, event: EventT, handler: Handler) -> None:
+    async def handle(self, event: EventT[Any], handler: Handler) -> None:
         message = event.message
         headers = dict(message.headers or [])
         parent = headers.get("traceparent")
@@ -243,7 +222,7 @@ class Stage:
             finally:
                 _traceparent.reset(token)
 
-    async def _handle(self, event: EventT, handler: Handler) -> None:
+    async def _handle(self, event: EventT[Any], handler: Handler) -> None:
         self.metrics.consumed.labels(self.name).inc()
         timestamp = event.message.timestamp
         if timestamp:

@@ -74,8 +74,8 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
         try:
             return await get_pool().run(fn, value, *args, budget=budget)
         except NewswireError as exc:
-            if getattr(exc, "url", None) is None:  # a timeout or crash: the worker could not say
-                exc.url, exc.submitted_url = _urls_of(value)  # type: ignore[attr-defined]
+            if exc.url is None:  # a timeout or crash: the worker could not say
+                exc.with_url(*_urls_of(value))
             raise
 
     async def handle_page(event: EventT[Any]) -> None:

@@ -16,26 +16,18 @@ from typing import Any, TypeVar
 
 from pebble import ProcessExpired, ProcessPool
 
-from newswire.errors import ExtractionTimeout, NewswireError, Permanent, Retriable
+from newswire.errors import (
+    ExtractionTimeout,
+    NewswireError,
+    PoolBroken,
+    WorkerCrashed,
+    WorkerError,
+)
 
 __all__ = ["ParserPool", "WorkerCrashed"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-class WorkerCrashed(Permanent):
-    reason = "worker_crashed"
-
-
-class WorkerError(Permanent):
-    reason = "parser_error"
-
-
-class PoolBroken(Retriable):
-    """The pool itself failed (not the document): rebuilt, and the record retried."""
-
-    reason = "parser_pool_broken"
 
 
 def _die_with_parent() -> None:

@@ -55,12 +55,6 @@ def choose_canonical(submitted: str, declared: str | None) -> str:
     return submitted
 
 
-def _tag(exc: NewswireError, url: str, submitted_url: str) -> NewswireError:
-    exc.url = url  # type: ignore[attr-defined]
-    exc.submitted_url = submitted_url  # type: ignore[attr-defined]
-    return exc
-
-
 def extract_record(value: bytes | None) -> Output:
     """news.page.fetched record -> encoded news.article.extracted event."""
     from services.extract.extraction import extract_article
@@ -69,7 +63,7 @@ def extract_record(value: bytes | None) -> Output:
     try:
         article = extract_article(page.html(MAX_HTML_BYTES), page.final_url)
     except NewswireError as exc:
-        raise _tag(exc, page.url, page.submitted_url) from None
+        raise exc.with_url(page.url, page.submitted_url) from None
     data: dict[str, Any] = article.to_dict()
     canonical = choose_canonical(page.url, data.get("canonical_url"))
     authors = data.get("authors") or []

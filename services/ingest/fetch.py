@@ -46,7 +46,8 @@ __all__ = ["FEED_TYPES", "Client", "FetchPolicy", "FetchedPage", "ShardedClient"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 HTML_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 # What discovery accepts: feeds, sitemaps (also gzipped), and HTML pages that link to feeds.
-FEED_TYPES = HTML_TYPES + (
+FEED_TYPES = (
+    *HTML_TYPES,
     "application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml",
     "text/xml", "application/feed+json", "application/json", "text/plain",
     "application/gzip", "application/x-gzip", "application/octet-stream")

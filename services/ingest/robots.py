@@ -24,17 +24,13 @@ from newswire.errors import (
     HttpStatus,
     InvalidUrl,
     NewswireError,
-    Retriable,
+    RobotsUnavailable,
 )
 from services.ingest.fetch import Client, FetchPolicy, fetch_resource
 
 __all__ = ["RobotsCache", "RobotsUnavailable", "origin_of"]
 
 MAX_ROBOTS_BYTES = 512 * 1024
-
-
-class RobotsUnavailable(Retriable):
-    reason = "robots_unavailable"
 
 
 def origin_of(url: str) -> str:

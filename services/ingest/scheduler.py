@@ -140,10 +140,10 @@ class DomainScheduler:
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
         finally:
-            if not state.queue and state.running == 0 and self._domains.get(domain) is state:
-                # Forget idle domains, but keep the spacing if a fetch started just now.
-                if state.next_start <= time.monotonic():
-                    del self._domains[domain]
+            # Forget idle domains, but keep the spacing if a fetch started just now.
+            if (not state.queue and state.running == 0 and self._domains.get(domain) is state
+                    and state.next_start <= time.monotonic()):
+                del self._domains[domain]
 
     async def _robots_check(self, state: _Domain, job: _Job) -> None:
         assert self.robots is not None

@@ -26,7 +26,7 @@ from typing import Literal
 
 import orjson
 
-__all__ = ["Decision", "SeenEntry", "SeenTable"]
+__all__ = ["Decision", "SeenEntry", "SeenTable", "should_fetch"]
 
 State = Literal["inflight", "done", "failed"]
 Decision = Literal["fetch", "duplicate"]
@@ -57,6 +57,18 @@ class SeenEntry:
                        obj.get("etag"), obj.get("lm"), obj.get("hash"))
         except (orjson.JSONDecodeError, TypeError, ValueError, KeyError, AttributeError):
             return None
+
+
+def should_fetch(entry: SeenEntry | None, event_id: str, *, refresh: bool, now: float,
+                 inflight_ttl: float, failed_ttl: float) -> bool:
+    """Dedup: fetch unless the URL is done, in flight for another event, or failed lately."""
+    return (
+        refresh or entry is None
+        # the same event again (a retry, or a redelivery after a crash mid-fetch)
+        or (entry.state == "inflight" and entry.claim == event_id)
+        or (entry.state == "inflight" and now - entry.at > inflight_ttl)
+        or (entry.state == "failed" and now - entry.at > failed_ttl)
+    )
 
 
 class SeenTable:
@@ -97,14 +109,8 @@ class SeenTable:
     def claim(self, url: str, event_id: str, partition: int, *, refresh: bool = False) -> Decision:
         now = self._clock()
         entry = self.get(url, partition)
-        fetch = (
-            refresh or entry is None
-            # the same event again (a retry, or a redelivery after a crash mid-fetch)
-            or (entry.state == "inflight" and entry.claim == event_id)
-            or (entry.state == "inflight" and now - entry.at > self.inflight_ttl)
-            or (entry.state == "failed" and now - entry.at > self.failed_ttl)
-        )
-        if not fetch:
+        if not should_fetch(entry, event_id, refresh=refresh, now=now,
+                            inflight_ttl=self.inflight_ttl, failed_ttl=self.failed_ttl):
             return "duplicate"
         previous = entry if entry is not None and entry.state == "done" else None
         self._set(url, partition, SeenEntry(

@@ -12,6 +12,7 @@ import httpx
 from aiohttp import web
 from faust.types import EventT
 
+from newswire.dlq import failure_from_headers
 from newswire.errors import Permanent, Retriable
 from newswire.events import ArticleEnriched, Failure, decode
 from newswire.kafka import wait_for_broker
@@ -25,39 +26,9 @@ from services.store.api import api_app
 from services.store.db import Store
 from services.store.explorer import explorer_routes
 
-__all__ = ["create_runtime", "failure_from_record", "main", "pipeline_readiness",
-           "record_dlq_record"]
+__all__ = ["create_runtime", "main", "pipeline_readiness", "record_dlq_record"]
 
 log = logging.getLogger(__name__)
-_STAGES = ("submit", "ingest", "extract", "claims", "store")
-
-
-def _header(headers: Mapping[str, bytes], name: str) -> str | None:
-    value = headers.get(name)
-    if value is None:
-        return None
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-
-
-def failure_from_record(topic: str, partition: int, offset: int,
-                        headers: Mapping[str, bytes]) -> Failure:
-    """Rebuild the Failure from a DLQ record's headers (tolerating records without them)."""
-    stage = _header(headers, "newswire.stage") or "unknown"
-    origin_topic = _header(headers, "__connect.errors.topic") or topic.removesuffix(".dlq")
-    try:
-        origin_partition = int(_header(headers, "__connect.errors.partition") or partition)
-        origin_offset = int(_header(headers, "__connect.errors.offset") or offset)
-    except ValueError:
-        origin_partition, origin_offset = partition, offset
-    if not (0 <= origin_partition < 2**31 and 0 <= origin_offset < 2**63):  # Kafka's ranges
-        origin_partition, origin_offset = partition, offset
-    return Failure(
-        submitted_url=_header(headers, "newswire.submitted_url") or "",
-        url=_header(headers, "newswire.url") or None,
-        stage=stage if stage in _STAGES else "store",  # type: ignore[arg-type]
-        reason=_header(headers, "newswire.reason") or "unknown",
-        detail=_header(headers, "__connect.errors.exception.message") or "no detail",
-        topic=origin_topic, partition=origin_partition, offset=origin_offset)
 
 
 def record_dlq_record(store: Store, topic: str, partition: int, offset: int,
@@ -67,7 +38,7 @@ def record_dlq_record(store: Store, topic: str, partition: int, offset: int,
     leaves a minimal row keyed by its own coordinates, or failing that a log line, and is
     acked. A database outage (Retriable) still propagates, to be retried."""
     try:
-        store.record_failure(failure_from_record(topic, partition, offset, headers))
+        store.record_failure(failure_from_headers(topic, partition, offset, headers))
         return
     except Retriable:
         raise
@@ -130,8 +101,7 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
         try:
             await asyncio.to_thread(store.upsert_article, article)
         except Permanent as exc:  # the Failure names the article's URL, not just an offset
-            exc.url = article.url  # type: ignore[attr-defined]
-            exc.submitted_url = article.submitted_url  # type: ignore[attr-defined]
+            exc.with_url(article.url, article.submitted_url)
             raise
 
     async def handle_dlq(event: EventT[Any]) -> None:

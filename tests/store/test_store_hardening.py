@@ -13,10 +13,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from newswire.dlq import failure_headers
 from newswire.errors import InvalidUrl, StoreUnavailable
 from newswire.events import Failure
 from newswire.settings import KafkaSettings, Settings
-from newswire.stage import failure_headers
 from services.store.app import pipeline_readiness, record_dlq_record
 from services.store.db import Store, open_store
 from tests.conftest import free_port

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from newswire.dlq import failure_from_headers, failure_headers
 from newswire.events import ArticleEnriched, Failure
-from newswire.stage import failure_headers
-from services.store.app import failure_from_record
 from services.store.db import Store
 from services.store.migrations import MIGRATIONS
 from tests.store.fixtures import store  # noqa: F401 - the fixture, on both databases
@@ -73,7 +72,7 @@ def test_failure_round_trips_through_dlq_headers(store: Store) -> None:
                        stage="extract", reason="empty_extraction", detail="nothing",
                        topic="news.page.fetched", partition=3, offset=42)
     headers = failure_headers(original, RuntimeError("x"))
-    rebuilt = failure_from_record("news.page.fetched.dlq", 0, 9, headers)
+    rebuilt = failure_from_headers("news.page.fetched.dlq", 0, 9, headers)
     assert (rebuilt.url, rebuilt.stage, rebuilt.reason, rebuilt.partition, rebuilt.offset) == (
         "http://x.com/2", "extract", "empty_extraction", 3, 42)
     store.record_failure(rebuilt)
@@ -81,7 +80,7 @@ def test_failure_round_trips_through_dlq_headers(store: Store) -> None:
 
 
 def test_dlq_record_without_headers_is_still_accounted(store: Store) -> None:
-    rebuilt = failure_from_record("news.url.submitted.dlq", 0, 11, {})
+    rebuilt = failure_from_headers("news.url.submitted.dlq", 0, 11, {})
     assert rebuilt.reason == "unknown" and rebuilt.url is None
     store.record_failure(rebuilt)
     assert store.stats()["failures"] == 1
