@@ -155,6 +155,22 @@ class Stage:
                 if pending is not None:
                     pending.dec()
 
+        async def one_at_a_time(stream: faust.StreamT[Any]) -> None:
+            # One record at a time needs no task per record: handled in the agent's own task,
+            # then acked (a shutdown that cancels it leaves the record unacked). Measured:
+            # the task-per-record loop below cost the single-slot stages (extract, store)
+            # 0.35 s per 60 pages of waiting, a fifth of the claims-off pipeline's throughput.
+            manual = stream.noack()  # type: ignore[attr-defined]  # Stream has it, StreamT not
+            async for event in manual.events():
+                if pending is not None:
+                    pending.inc()
+                try:
+                    await self.handle(event, handler)
+                    await manual.ack(event)
+                finally:
+                    if pending is not None:
+                        pending.dec()
+
         async def run(stream: faust.StreamT[Any]) -> None:
             manual = stream.noack()  # type: ignore[attr-defined]  # Stream has it, StreamT not
             events = aiter(manual.events())
@@ -178,8 +194,9 @@ class Stage:
                 for task in list(tasks):
                     task.cancel()
 
-        run.__name__ = f"{self.name}_{source.replace('.', '_')}"
-        self.app.agent(self.topic(source), name=run.__name__, concurrency=concurrency)(run)
+        body = one_at_a_time if max_pending <= 1 and hold is None else run
+        body.__name__ = f"{self.name}_{source.replace('.', '_')}"
+        self.app.agent(self.topic(source), name=body.__name__, concurrency=concurrency)(body)
 
     async def _try_dead_letter(self, event: EventT[Any], exc: NewswireError) -> bool:
         """Write the DLQ record; False (so the caller retries) when the broker refused it."""
