@@ -199,27 +199,25 @@ class Stage:
         self.app.agent(self.topic(source), name=body.__name__, concurrency=concurrency)(body)
 
     async def _try_dead_letter(self, event: EventT[Any], exc: NewswireError) -> bool:
-        """Write the DLQ record; False (so the caller retries) when the broker refused it."""
-        url, submitted_url = exc.url, exc.submitted_url
-        try:
-            await self.dead_letter(event, exc, url, submitted_url)
-        except KafkaError as kafka_exc:
-            if not isinstance(kafka_error(kafka_exc), Permanent):
-                log.warning("stage=%s DLQ write failed (%s); will retry", self.name, kafka_exc)
-                return False
-            # Refused for good (e.g. the value is over max.message.bytes): retrying the same
-            # write would stall the partition forever, so the DLQ record goes without it.
-            log.error("stage=%s DLQ write refused (%s); writing it without the value",
-                      self.name, kafka_exc)
+        """Write the DLQ record; False (so the caller retries) when the broker refused it.
+        A record the broker refuses for good (e.g. its value is over max.message.bytes) is
+        written again without the value: retrying the same write would stall the partition."""
+        for keep_value in (True, False):
             try:
-                await self.dead_letter(event, exc, url, submitted_url, keep_value=False)
-            except (KafkaError, OSError) as again:
-                log.warning("stage=%s DLQ write failed (%s); will retry", self.name, again)
-                return False
-        except OSError as os_exc:
-            log.warning("stage=%s DLQ write failed (%s); will retry", self.name, os_exc)
+                await self.dead_letter(event, exc, exc.url, exc.submitted_url,
+                                       keep_value=keep_value)
+                return True
+            except KafkaError as kafka_exc:
+                if keep_value and isinstance(kafka_error(kafka_exc), Permanent):
+                    log.error("stage=%s DLQ write refused (%s); writing it without the value",
+                              self.name, kafka_exc)
+                    continue
+                failed: Exception = kafka_exc
+            except OSError as os_exc:
+                failed = os_exc
+            log.warning("stage=%s DLQ write failed (%s); will retry", self.name, failed)
             return False
-        return True
+        return False
 
     async def handle(self, event: EventT[Any], handler: Handler) -> None:
         message = event.message

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import subprocess
 from collections.abc import Iterator
 
 import pytest
@@ -18,6 +17,7 @@ from tests.tools.pipeline import (  # re-exported: tests import them from here
     pipeline_env,
     running_pipeline,
     start_pipeline,
+    stop_process,
 )
 
 __all__ = ["UNSTARTED_FAUST_APPS", "Pipeline", "free_port", "pipeline_env", "running_pipeline",
@@ -46,12 +46,7 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     try:
         yield kafka.servers
     finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, 5)
 
 
 @pytest.fixture(scope="session")

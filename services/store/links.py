@@ -117,14 +117,13 @@ def _corroborate(db: Database, cur: Any, article_id: str, domain: str | None) ->
     cur.execute(db.sql(
         "SELECT idx, text, direct, speaker_key FROM claims WHERE article_id = ? "
         "AND speaker_key IS NOT NULL AND n_shingles > 0"), (article_id,))
-    quotes = [(idx, quote_shingles(text) | quoted_shingles(text, bool(direct))
-               | content_words(text), key, (
-                   (quote_shingles(text), "n_shingles", quotes_match, "quote"),
-                   (quoted_shingles(text, bool(direct)), "n_quoted", quotes_match, "quote"),
-                   (content_words(text), "n_words", paraphrase_match, "paraphrase")))
-              for idx, text, direct, key in cur.fetchall()]
+    quotes = [(idx, key, (
+        (quote_shingles(text), "n_shingles", quotes_match, "quote"),
+        (quoted_shingles(text, bool(direct)), "n_quoted", quotes_match, "quote"),
+        (content_words(text), "n_words", paraphrase_match, "paraphrase")))
+        for idx, text, direct, key in cur.fetchall()]
     links: list[tuple[Any, ...]] = []
-    for idx, _, key, kinds in quotes:
+    for idx, key, kinds in quotes:
         found: dict[tuple[str, int], tuple[float, str]] = {}
         for prints, size_column, match, kind in kinds:
             if not prints:
@@ -145,7 +144,8 @@ def _corroborate(db: Database, cur: Any, article_id: str, domain: str | None) ->
             "similarity, match) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT "
             "(article_id, idx, other_article_id, other_idx) DO NOTHING"), links)
         _share_speaker_names(db, cur, links[::2])
-    rows = [(key, h, article_id, idx) for idx, every, key, _ in quotes for h in every]
+    rows = [(key, h, article_id, idx) for idx, key, kinds in quotes
+            for prints, *_ in kinds for h in prints]
     if rows:
         cur.executemany(db.sql(
             "INSERT INTO quote_shingles VALUES (?, ?, ?, ?) ON CONFLICT "

@@ -16,6 +16,8 @@ from typing import Any
 import aiohttp
 import orjson
 
+from tests.tools.pipeline import stop_process
+
 __all__ = ["Browser", "chromium_path"]
 
 
@@ -190,11 +192,6 @@ class Browser:
                 self._loop.run_until_complete(asyncio.gather(self._reader,
                                                              return_exceptions=True))
         finally:
-            self._proc.terminate()
-            try:
-                self._proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
+            stop_process(self._proc)
             self._log.close()
             self._loop.close()

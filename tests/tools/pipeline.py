@@ -29,7 +29,8 @@ from newswire.submit import submit_urls
 from newswire.supervisor import Supervisor
 
 __all__ = ["Pipeline", "PipelineLike", "Poller", "Sites", "free_port", "pipeline_env", "readyz",
-           "running_pipeline", "serve", "settings_from", "start_pipeline", "wait_ready"]
+           "running_pipeline", "serve", "settings_from", "start_pipeline", "stop_process",
+           "wait_ready"]
 
 
 class PipelineLike(Protocol):
@@ -169,12 +170,17 @@ class Pipeline:
     def stop(self) -> None:
         self.supervisor.stop()
         if self.broker is not None:
-            self.broker.terminate()
-            try:
-                self.broker.wait(10)
-            except subprocess.TimeoutExpired:
-                self.broker.kill()
-                self.broker.wait()
+            stop_process(self.broker)
+
+
+def stop_process(proc: subprocess.Popen[Any], timeout: float = 10.0) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within ``timeout`` seconds; reaped."""
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def wait_ready(api: str, supervisor: Supervisor, timeout: float = 120.0) -> bool:
