@@ -137,9 +137,12 @@ class Browser:
         self.send("Page.navigate", url=url)
 
     def wait_route(self, route: str, timeout: float = 15) -> None:
-        """Wait until the explorer has rendered the page for this hash route."""
+        """Wait until the explorer has rendered the page for this hash route and for the
+        hash the address bar shows now: after `location.hash = ...` the old page keeps its
+        route until the browser fires `hashchange`, so the route alone can match too early."""
         self.wait_for(f"document.querySelector('main')?.dataset.route === "
-                      f"{orjson.dumps(route).decode()}", timeout)
+                      f"{orjson.dumps(route).decode()} && "
+                      f"document.querySelector('main').dataset.hash === location.hash", timeout)
 
     def click(self, selector: str) -> None:
         """A real mouse click in the middle of the element (scrolled into view first)."""

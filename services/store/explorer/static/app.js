@@ -433,6 +433,7 @@ async function route() {
   const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
   main.setAttribute("aria-busy", "true");
   main.removeAttribute("data-route");
+  main.removeAttribute("data-hash");
   try {
     if (!parts.length) await articlesView(params);
     else if (parts[0] === "article" && parts[1]) await articleView(parts[1]);
@@ -446,12 +447,13 @@ async function route() {
     if (err instanceof Stale || mine !== generation) return;
     showError(err);
   } finally {
-    if (mine === generation) finish(parts, mine > 1);
+    if (mine === generation) finish(parts, mine > 1, location.hash);
   }
 }
 
-function finish(parts, navigated) {
+function finish(parts, navigated, hash) {
   main.removeAttribute("aria-busy");
+  main.setAttribute("data-hash", hash); // which hash this render answers: query included
   main.setAttribute("data-route", parts.join("/") || "articles"); // the tests wait for it
   if (navigated) { // after a click on a link, reading goes on at the new page's heading
     main.focus({ preventScroll: true });
