@@ -61,10 +61,11 @@ def test_nominal_cue_with_possessor():
     assert q.speaker == "Maria Delgado" and q.cue == "promise"
 
 
-def test_raising_verb_has_the_clause_and_no_speaker():
-    q = _find("The senator seemed to be losing support in the state.",
-              "The senator seemed to be losing")
-    assert q.speaker is None
+def test_raising_verb_has_the_clause_and_its_subject_as_source():
+    # issue 18: PolNeAR's annotators give the subject of "seemed"/"appeared" as the source
+    text = "The senator seemed to be losing support in the state."
+    q = _find(text, "The senator seemed to be losing")
+    assert text[q.speaker_start:q.speaker_end] == "The senator"
 
 
 def test_noun_uses_of_cue_words_are_not_attributions():

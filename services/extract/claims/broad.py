@@ -30,6 +30,7 @@ from .broad_forms import (
 )
 from .lexicon import _LEXICON, _PARTICLES
 from .phrases import (
+    _PARTICIPLE_AFTER,
     RawAttribution,
     _extend,
     _has_q,
@@ -301,9 +302,9 @@ def _shared_subject(text: str, lo: int, s_end: int, prev: _Prev) -> tuple[int, i
 
 
 def _participle(text: str, ua: int, cue: _Cue) -> bool:
-    return text[cue.start : cue.end].split()[0].endswith("ing") and text[
-        max(ua, cue.start - 20) : cue.start
-    ].rstrip().endswith(",")
+    return text[cue.start : cue.end].split()[0].endswith("ing") and bool(
+        _PARTICIPLE_AFTER.search(text, max(ua, cue.start - 30), cue.start)
+    )
 
 
 def _leading_subject(text: str, ua: int, cue: _Cue) -> tuple[int, int] | None:
@@ -325,11 +326,12 @@ def _attribution(text: str, cue: _Cue, spk: tuple[int, int] | None, passive: boo
         passive and cue.lemma in _PASSIVE_OK and _RAISE_NEXT.match(text, cue.end, ub)
     ):
         # "X seemed to C", "X is expected to C": X's state as judged by an unnamed source;
-        # the content is the whole clause, subject included
+        # the content is the whole clause, subject included. X is given as the source (as
+        # PolNeAR's annotators do: the impression is X's), though it lies inside the content
         ca, cb = _content_after(text, cue, ub, allq)
         if cb - ca < 4:
             return None
-        return RawAttribution(spk[0], cb, None, None, cue_text, _has_q(text, spk[0], cb))
+        return RawAttribution(spk[0], cb, spk[0], spk[1], cue_text, _has_q(text, spk[0], cb))
     if passive:
         return None
     if ub - cue.end < 200 and _short_tail(text[cue.end : ub]):

@@ -12,7 +12,9 @@ from .lexicon import _ACCORDING, _NOUN_SET
 from .phrases import RawAttribution, _extend, _has_q, _in_quote, _trim
 from .segment import Span
 
-_CONTENT_STOP = re.compile(r";|\s[—–]\s|,\s+(?:according\b|([a-z]+ing)\b)")
+# where a content ends: a semicolon, a dash, or a participle that starts another report of
+# the same subject (", according to", ", saying", ", falsely suggesting")
+_CONTENT_STOP = re.compile(r";|\s[—–]\s|,\s+(?:according\b|(?:[a-z]+ly\s+)?([a-z]+ing)\b)")
 
 
 # Bounds that keep a unit's cost linear whatever the input (a 20,000-character "sentence"

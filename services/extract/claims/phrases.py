@@ -137,6 +137,8 @@ def _speaker_before(text: str, lo: int, cue_start: int) -> tuple[int, int] | Non
     return (a, b) if _speaker_ok(phrase) else None
 
 
+# "X did Y, saying C", "X did Y, falsely suggesting C": the participle's subject is the clause's
+_PARTICIPLE_AFTER = re.compile(r",\s*(?:[a-z]+ly\s+)?$")
 _LEAD_NP = re.compile(
     r"(?:[Hh]e|[Ss]he|[Tt]hey|[Ww]e|I|(?:(?:The|A|An)\s+)?(?:[A-Z][\w.’'\-]*\s+(?:of\s+|for\s+)?)*[A-Z][\w.’'\-]*(?:\s+[a-z]+(?=\s+[A-Z]))?(?:\s+[A-Z][\w.’'\-]*)*)(?=[\s,])"
 )
@@ -215,6 +217,8 @@ def _speaker_ok(phrase: str) -> bool:
         return False
     if any(c in phrase for c in ALL_DQ):
         return False
+    if words[0][:1].islower() and not _noun_phrase_start(low):
+        return False
     if low[0] in _PRONOUNS:
         return len(words) <= 2
     first = words[0]
@@ -222,6 +226,27 @@ def _speaker_ok(phrase: str) -> bool:
         return True
     # lower-case noun phrases: "officials", "the campaign", "a spokesman for Smith"
     return len(words) <= 8
+
+
+_VERB_FIRST = frozenset(
+    """has have had is are was were will would could can may might must should did does do
+    been being be also not never just still already even then later""".split()
+)
+
+
+def _noun_phrase_start(low: list[str]) -> bool:
+    """Whether lower-case words can open a subject: "officials", "the campaign" can;
+    a verb phrase left after an appositive's comma ("has set up a website", "decamped to
+    Citigroup", "repeated") or a run of adverbs ("falsely", "somewhat awkwardly") cannot."""
+    if all(w.endswith("ly") for w in low):
+        return False
+    first = low[0]
+    if first in _VERB_FIRST:
+        return False
+    return not (first.endswith("ed") and len(first) > 3 and first not in _ED_NOUNS)
+
+
+_ED_NOUNS = frozenset("red bed need seed speed breed feed creed reed".split())
 
 
 def _in_quote(pos: int, quotes: list[Span]) -> bool:

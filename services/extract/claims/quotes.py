@@ -24,6 +24,7 @@ import re
 from .lexicon import _ACCORDING, _NEEDS_THAT, CUE_RE
 from .phrases import (
     _OBJ_WORDS,
+    _PARTICIPLE_AFTER,
     _TAIL_WORDS,
     RawAttribution,
     _extend,
@@ -168,7 +169,7 @@ def _unit(
                 res.append(RawAttribution(ca, cb, spk[0], spk[1], m.group(), _has_q(text, ca, cb)))
                 break
         # SPK CUE [obj] [that] C.
-        if verb.endswith("ing") and re.search(r",\s*$", before):  # "X did Y, saying C"
+        if verb.endswith("ing") and _PARTICIPLE_AFTER.search(before):  # "X did Y, saying C"
             spk = _leading_np(text, ua, m.start())
         else:
             spk = _speaker_before(text, ua, m.start())

@@ -15,7 +15,10 @@ ALL_DQ = OPEN_DQ + CLOSE_DQ + '"'
 
 _PARA = re.compile(r"[^\n]+")
 # A sentence ends at . ! ? (or …), optionally followed by closing quotes/brackets, then space.
-_BOUNDARY = re.compile(r"[.!?…]+[\"”’')\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9])|[.!?…]+[\"”’')\]]*$")
+# core.py writes '' and `` as '"' + WORD JOINER (same length), so a joiner may follow a mark.
+_BOUNDARY = re.compile(
+    r"[.!?…]+[\"”’')\]\u2060]*(?=\s+[\"“‘'(\[]?\u2060?[A-Z0-9])|[.!?…]+[\"”’')\]\u2060]*$"
+)
 _ABBREV = frozenset(
     """mr mrs ms dr sen rep reps gov gen lt col sgt st jr sr inc co corp ltd u.s u.n u.k
     jan feb mar apr jun jul aug sep sept oct nov dec no vs prof rev pres sens govs capt cmdr

@@ -127,6 +127,18 @@ _NOT_NAME_FIRST = frozenset(
 )
 _REFLEXIVE = frozenset("himself herself themselves itself myself ourselves".split())
 _NAME_WORD = re.compile(r"[A-Z][\w.’'\-]*$")
+# a sentence or quotation boundary: an antecedent in the same sentence lies after it
+_SENTENCE_STOP = re.compile(r"[.!?][\"”’)]*\s|[“”\"\n]")
+_CAP_WORDS = re.compile(r"\b[A-Z][\w.’'\-]*(?:\s+[A-Z][\w.’'\-]*)*")
+_NAME_PARTICLES = frozenset("de van von al bin da del la le".split())
+_PLACE_PREPS = frozenset("in at from to of into across near outside inside for on by".split())
+_NOT_PERSON_WORDS = frozenset(
+    """States Hampshire York Carolina Dakota Jersey Virginia Mexico County City House Senate
+    Party Committee Campaign Department Administration Court University College News Times
+    Post Journal Press Street America Americans Republicans Democrats Congress Group
+    Association Foundation Institute Center Council Coalition Agency Bureau Service Network
+    Company Fund Project Poll Survey Officials Experts""".split()
+)
 
 
 def trim_mention(
@@ -223,7 +235,10 @@ class SpeakerResolver:
         if len(words) == 1 and low in _RELATIVE:
             return self._antecedent(start) or mention
         if len(words) == 1 and low in _PERSON_PRONOUNS | {"i"}:
-            if previous and self._agrees(low, previous):
+            bound = self._sentence_subject(start, low) if low != "i" else None
+            if bound:
+                return bound
+            if previous and self._agrees(low, previous) and self._person_like(previous, False):
                 return previous
             return self._nearest_person(start, low) or mention
         if len(words) == 1 and low in _PLURAL_PRONOUNS:
@@ -240,6 +255,42 @@ class SpeakerResolver:
             if org:
                 return org
         return mention
+
+    def _sentence_subject(self, pos: int, pronoun: str) -> str | None:
+        """The first person name of the pronoun's own sentence, before it and outside any
+        quotation: "Trump is keeping up his criticism", "Bush pinned his hopes" → that
+        name, whoever spoke last (a pronoun binds to its clause's subject far more often
+        than to the previous speaker). Names after a preposition ("in New Hampshire") are
+        places more often than subjects and are skipped."""
+        lo = max(0, pos - 300)
+        stop = max(_SENTENCE_STOP.finditer(self.text, lo, pos), key=lambda m: m.end(), default=None)
+        if stop is not None:
+            lo = stop.end()
+        for m in _CAP_WORDS.finditer(self.text, lo, pos):
+            before = self.text[max(lo, m.start() - 12) : m.start()].split()
+            if before and before[-1].lower() in _PLACE_PREPS:
+                continue
+            words = [w for w in m.group().split() if w.lower() not in _TITLES]
+            if not words:
+                continue
+            full = self._full_name(words[-1]) if words[-1][:1].isupper() else None
+            if full is None and len(words) >= 2 and self.gender_of(" ".join(words)):
+                full = _strip_titles(" ".join(words))
+            if full and self._agrees(pronoun, full) and self._person_like(full):
+                return full
+        return None
+
+    def _person_like(self, name: str, gendered: bool = True) -> bool:
+        """A name that can stand for "he"/"she": up to four capitalised words, none an
+        organisation or place word, with a gender known from a title or first name
+        ("Cyber security experts", "New Hampshire", "Earlier Tuesday" are not); the gender
+        is not required of the previous speaker (``gendered`` False)."""
+        words = name.split()
+        return (
+            1 <= len(words) <= 4
+            and all(w[:1].isupper() or w.lower() in _NAME_PARTICLES for w in words)
+            and not any(w in _NOT_PERSON_WORDS for w in words)
+        ) and (not gendered or self.gender_of(name) is not None)
 
     def _antecedent(self, pos: int) -> str | None:
         """What a relative pronoun refers to: the noun phrase just before it ("Sen. Ted
@@ -260,7 +311,9 @@ class SpeakerResolver:
         for p, name in reversed(self.names):
             if p < pos:
                 full = self.by_last.get(name.split()[-1].lower(), name)
-                if self._agrees(pronoun, full):
+                if self._agrees(pronoun, full) and (
+                    pronoun == "i" or self._person_like(full, False)
+                ):
                     return full
         return None
 
