@@ -63,3 +63,16 @@ def test_a_sentence_ends_before_a_quotation_written_with_two_apostrophes() -> No
         ("the golf industry was vastly over-supplied with courses.", "Mr. Hall"),
         ("''It was just waiting for a recession,''", "Ms. Tanzer"),
     ]
+
+
+def test_a_dateline_or_an_opening_adverbial_is_not_the_subject() -> None:
+    for text, subject in [
+        ("ELTON — Mayor Dan Ruiz on Friday defended the budget and said the city was solvent.",
+         "Mayor Dan Ruiz"),
+        ("Elton (Reuters) - Mayor Dan Ruiz defended the budget, saying the city was solvent.",
+         "Mayor Dan Ruiz"),
+        ("Hours later, Dan Ruiz returned the favour, saying the city was solvent.",
+         "Dan Ruiz"),
+    ]:
+        for q in _quotes(text):
+            assert text[q.speaker_start:q.speaker_end] == subject, text

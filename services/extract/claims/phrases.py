@@ -113,8 +113,8 @@ def _speaker_before(text: str, lo: int, cue_start: int) -> tuple[int, int] | Non
     a = lo + (m.end() if m else 0)
     a, b = _trim(text, a, cue_start)
     phrase = text[a:b]
-    dash = max(phrase.rfind(" — "), phrase.rfind(" – "))
-    if dash >= 0:  # "WASHINGTON — Senator X said"
+    dash = max(phrase.rfind(" — "), phrase.rfind(" – "), phrase.rfind(" - "))
+    if dash >= 0:  # "WASHINGTON — Senator X said", "PARIS (Reuters) - X said"
         a, b = _trim(text, a + dash + 3, b)
         phrase = text[a:b]
     if "," in phrase:
@@ -144,6 +144,32 @@ _LEAD_NP = re.compile(
 )
 
 
+_DATELINE = re.compile(
+    r"(?P<city>[A-Z][A-Za-z.’'\-]*(?:[ ,]+[A-Z][A-Za-z.’'\-]*)*?)(?:,?\s+[A-Z][a-z]{2,4}\.?\s+\d{1,2})?"
+    r"\s*(?P<paren>\([A-Za-z .]{2,30}\))?\s*[—–-]{1,2}\s+"
+)
+_INTRO_TIME = frozenset(
+    """last next this earlier later hours days weeks months years minutes moments today
+    yesterday monday tuesday wednesday thursday friday saturday sunday""".split()
+)
+_INTRO_NEXT = frozenset("in to at on one the a an his her their about with from for".split())
+
+
+def _intro_phrase(text: str, n: re.Match[str], hi: int) -> bool:
+    """Whether a capitalised phrase opening the clause is an opening adverbial, not the
+    subject: "Hours later, Trump …", "Last week, the campaign …", "Speaking in Iowa, he …"."""
+    words = n.group().split()
+    nxt = text[n.end() : min(hi, n.end() + 30)].split()
+    if words[0].lower() in _INTRO_TIME and "," in text[n.end() : min(hi, n.end() + 20)]:
+        return True
+    return (
+        len(words) == 1
+        and words[0].endswith("ing")
+        and bool(nxt)
+        and nxt[0].lower().strip(",") in _INTRO_NEXT
+    )
+
+
 def _leading_np(text: str, lo: int, hi: int, depth: int = 0) -> tuple[int, int] | None:
     """The subject at a clause start, for "SUBJ did X and says C"; after one opening phrase
     ("After the debate, Trump called …") when the clause start is not a subject."""
@@ -151,8 +177,11 @@ def _leading_np(text: str, lo: int, hi: int, depth: int = 0) -> tuple[int, int] 
     a = m.end() if m else lo
     while a < hi and text[a].isspace():
         a += 1
+    d = _DATELINE.match(text, a, hi)
+    if d is not None and (d.group("paren") or d.group("city").split()[0].isupper()):
+        a = d.end()  # "WASHINGTON — Sen. X said", "PARIS, Aug 31 (Reuters) - X said"
     n = _LEAD_NP.match(text, a, hi)
-    if n and _speaker_ok(n.group()):
+    if n and _speaker_ok(n.group()) and not _intro_phrase(text, n, hi):
         return (n.start(), n.end())
     comma = text.find(",", a, min(hi, a + 80))
     if depth == 0 and comma > 0:
