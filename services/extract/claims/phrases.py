@@ -145,7 +145,8 @@ _LEAD_NP = re.compile(
 
 
 _DATELINE = re.compile(
-    r"(?P<city>[A-Z][A-Za-z.’'\-]*(?:[ ,]+[A-Z][A-Za-z.’'\-]*)*?)(?:,?\s+[A-Z][a-z]{2,4}\.?\s+\d{1,2})?"
+    r"(?P<city>[A-Z][A-Za-z.’'\-]*(?:[ ,]+[A-Z][A-Za-z.’'\-]*)*?)"
+    r"(?:,?\s+[A-Z][a-z]{2,4}\.?\s+\d{1,2})?"
     r"\s*(?P<paren>\([A-Za-z .]{2,30}\))?\s*[—–-]{1,2}\s+"
 )
 _INTRO_TIME = frozenset(
