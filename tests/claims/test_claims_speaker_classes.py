@@ -76,3 +76,19 @@ def test_a_dateline_or_an_opening_adverbial_is_not_the_subject() -> None:
     ]:
         for q in _quotes(text):
             assert text[q.speaker_start:q.speaker_end] == subject, text
+
+
+def test_a_full_name_is_not_replaced_by_a_namesake_with_the_same_surname() -> None:
+    text = ("Hillary Clinton spoke first. “We are ready,” Bill Clinton said later.")
+    [q] = _quotes(text)
+    assert q.speaker == "Bill Clinton"
+
+
+def test_focus_on_and_vote_for_are_cues_with_their_particle() -> None:
+    text = "Senator Ann Lee focused on the cost of the new bridge."
+    [q] = _quotes(text)
+    assert (q.text, q.speaker) == ("the cost of the new bridge.", "Ann Lee")
+    text = "Senator Ann Lee voted for the new bridge."
+    [q] = _quotes(text)
+    assert (q.text, q.speaker) == ("the new bridge.", "Ann Lee")
+    assert _quotes("Senator Ann Lee voted on Tuesday.") == []

@@ -86,7 +86,7 @@ unveil demand insist""".split()
 _RAISE_LEMMAS = "seem appear".split()
 # Verbs that are cues only with their particle ("pointed to", "talked about").
 _PHRASAL_LEMMAS = """refer point talk speak focus weigh lash come sign reach single lay spell rule
-take open stand rail allude object lobby fight brag""".split()
+take open stand rail allude object lobby fight brag vote""".split()
 # Phrasal cues: verb + particle forms one cue ("called for", "pointed to").
 _PARTICLES = {
     "call": ("for", "on"), "point": ("to", "out"), "refer": ("to",), "talk": ("about",),
@@ -97,6 +97,7 @@ _PARTICLES = {
     "fight": ("for", "against"), "lobby": ("for", "against"), "vote": ("for", "against"),
     "hint": ("at",), "allude": ("to",), "object": ("to",), "reach": ("out",), "single": ("out",),
     "lay": ("out",), "spell": ("out",), "rule": ("out",), "back": ("away",), "take": ("aim",),
+    "focus": ("on",),
     "open": ("up",), "stand": ("by",), "think": ("about", "of"),
 }
 _IRREGULAR = {

@@ -246,7 +246,9 @@ class SpeakerResolver:
         caps = _first_name_run(words)
         if caps and low not in ("the", "a", "an"):
             full = self._full_name(caps[-1])
-            if full:
+            # "Bill Clinton" is not "Hillary Clinton": a mention that gives a first name
+            # keeps it; only a bare surname (or a shorter form of the name) is expanded
+            if full and (len(caps) == 1 or full.endswith(" ".join(caps))):
                 return full
             return _strip_titles(" ".join(caps)) if len(caps) > 1 else mention
         if low in ("the", "this", "that") and len(words) >= 2:
