@@ -92,3 +92,12 @@ def test_focus_on_and_vote_for_are_cues_with_their_particle() -> None:
     [q] = _quotes(text)
     assert (q.text, q.speaker) == ("the new bridge.", "Ann Lee")
     assert _quotes("Senator Ann Lee voted on Tuesday.") == []
+
+
+def test_a_time_phrase_is_not_part_of_the_speaker_nor_a_speaker() -> None:
+    text = "Last week the council argued that the bridge will open in May."
+    [q] = _quotes(text)
+    assert text[q.speaker_start:q.speaker_end] == "the council"
+    text = "“The bridge will open in May,” said Tuesday at the town hall in Elton the mayor."
+    for q in _quotes(text):
+        assert q.speaker is None or not q.speaker.startswith("Tuesday")

@@ -134,6 +134,10 @@ def _speaker_before(text: str, lo: int, cue_start: int) -> tuple[int, int] | Non
         cut = phrase.rfind(",")
         a, b = _trim(text, a + cut + 1, b)
         phrase = text[a:b]
+    t = _TIME_LEAD.match(text, a, b)
+    if t is not None:  # "Last week the council argued", "Wednesday he said"
+        a = t.end()
+        phrase = text[a:b]
     return (a, b) if _speaker_ok(phrase) else None
 
 
@@ -249,6 +253,8 @@ def _speaker_ok(phrase: str) -> bool:
         return False
     if words[0][:1].islower() and not _noun_phrase_start(low):
         return False
+    if low[0] in _TIME_FIRST:  # "said Tuesday at Baldwin Wallace", "Last week, …"
+        return False
     if low[0] in _PRONOUNS:
         return len(words) <= 2
     first = words[0]
@@ -276,6 +282,14 @@ def _noun_phrase_start(low: list[str]) -> bool:
     return not (first.endswith("ed") and len(first) > 3 and first not in _ED_NOUNS)
 
 
+_TIME_LEAD = re.compile(
+    r"(?:(?:[Ll]ast|[Tt]his|[Ee]arlier|[Ll]ater)\s+(?:week|month|year|night|\w+day)|"
+    r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun|To|Yester)day|Tonight)\s*,?\s+(?=\S)"
+)
+_TIME_FIRST = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday today yesterday tonight
+    last earlier later""".split()
+)
 _ED_NOUNS = frozenset("red bed need seed speed breed feed creed reed".split())
 
 
