@@ -101,3 +101,9 @@ def test_a_time_phrase_is_not_part_of_the_speaker_nor_a_speaker() -> None:
     text = "“The bridge will open in May,” said Tuesday at the town hall in Elton the mayor."
     for q in _quotes(text):
         assert q.speaker is None or not q.speaker.startswith("Tuesday")
+
+
+def test_a_party_label_in_brackets_neither_splits_nor_joins_the_speaker() -> None:
+    text = "Sen. Ann Lee (D-Vt.) repeated her call for a new bridge over the river."
+    [q] = _quotes(text)
+    assert (text[q.speaker_start:q.speaker_end], q.speaker) == ("Sen. Ann Lee", "Ann Lee")

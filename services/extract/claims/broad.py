@@ -190,6 +190,8 @@ def _clause_start(text: str, ua: int, pos: int, allq: list[Span]) -> int:
         if lo <= q.end <= pos:
             lo = q.end
     for m in _CLAUSE_MARK.finditer(text, lo, pos):
+        if m.group() == "(" and text.find(")", m.end(), pos) >= 0:
+            continue  # a closed aside, "Sen. Ann Lee (D-Vt.) repeated": no clause start
         lo = m.end()
     return lo
 

@@ -138,6 +138,10 @@ def _speaker_before(text: str, lo: int, cue_start: int) -> tuple[int, int] | Non
     if t is not None:  # "Last week the council argued", "Wednesday he said"
         a = t.end()
         phrase = text[a:b]
+    aside = phrase.rfind(" (")
+    if aside > 0 and phrase.endswith(")"):  # "Sen. Ann Lee (D-Vt.)" → "Sen. Ann Lee"
+        b = a + aside
+        phrase = text[a:b]
     return (a, b) if _speaker_ok(phrase) else None
 
 
