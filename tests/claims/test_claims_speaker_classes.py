@@ -107,3 +107,10 @@ def test_a_party_label_in_brackets_neither_splits_nor_joins_the_speaker() -> Non
     text = "Sen. Ann Lee (D-Vt.) repeated her call for a new bridge over the river."
     [q] = _quotes(text)
     assert (text[q.speaker_start:q.speaker_end], q.speaker) == ("Sen. Ann Lee", "Ann Lee")
+
+
+def test_their_and_its_refer_to_their_own_clauses_subject() -> None:
+    text = ("“Tolls are theft,” said Peter Hall. The Elton Gazette has been outspoken in its "
+            "opposition to the new toll on the bridge.")
+    q = next(q for q in _quotes(text) if q.cue == "opposition")
+    assert q.speaker == "The Elton Gazette"

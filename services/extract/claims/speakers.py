@@ -17,10 +17,13 @@ import re
 
 from newswire.names import ROLE_WORDS, strip_titles
 
+from .phrases import _leading_np
+
 _TITLES = ROLE_WORDS
 _strip_titles = strip_titles  # the store's rules too (tests/unit/test_names.py)
 _PERSON_PRONOUNS = frozenset("he she him her his hers".split())
 _PLURAL_PRONOUNS = frozenset("they them we".split())
+_GROUP_POSSESSIVES = frozenset("their its".split())
 _NAME = re.compile(
     r"\b[A-Z][a-zA-Z’'\-]+(?:\s+(?:[A-Z]\.\s*)*(?:(?:de|van|von|al|bin|da|del|la|le)\s+)?[A-Z][a-zA-Z’'\-]+)+"
 )
@@ -241,6 +244,10 @@ class SpeakerResolver:
             if previous and self._agrees(low, previous) and self._person_like(previous, False):
                 return previous
             return self._nearest_person(start, low) or mention
+        if len(words) == 1 and low in _GROUP_POSSESSIVES:
+            return self._clause_subject(start) or mention
+        if len(words) == 1 and low in ("they", "them"):
+            return self._clause_subject(start) or previous or mention
         if len(words) == 1 and low in _PLURAL_PRONOUNS:
             return previous or mention
         caps = _first_name_run(words)
@@ -281,6 +288,21 @@ class SpeakerResolver:
             if full and self._agrees(pronoun, full) and self._person_like(full):
                 return full
         return None
+
+    def _clause_subject(self, pos: int) -> str | None:
+        """The subject opening the sentence of a "their"/"its" ("The publication has been
+        outspoken in its opposition" → "The publication"): a possessive of a group most
+        often points back to its own clause's subject."""
+        lo = max(0, pos - 300)
+        stop = max(_SENTENCE_STOP.finditer(self.text, lo, pos), key=lambda m: m.end(), default=None)
+        if stop is not None:
+            lo = stop.end()
+        np_ = _leading_np(self.text, lo, pos)
+        if np_ is None or self.text[np_[0] : np_[1]].lower() in _PERSON_PRONOUNS | {"they", "we"}:
+            return None
+        subject = self.text[np_[0] : np_[1]]
+        # one person (a known first name or title) is no antecedent of a plural or "its"
+        return None if self.gender_of(self.resolve(np_[0], np_[1], None)) else subject
 
     def _person_like(self, name: str, gendered: bool = True) -> bool:
         """A name that can stand for "he"/"she": up to four capitalised words, none an
