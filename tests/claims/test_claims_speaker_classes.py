@@ -114,3 +114,10 @@ def test_their_and_its_refer_to_their_own_clauses_subject() -> None:
             "opposition to the new toll on the bridge.")
     q = next(q for q in _quotes(text) if q.cue == "opposition")
     assert q.speaker == "The Elton Gazette"
+
+
+def test_an_opening_participle_is_not_the_subject_but_a_surname_is() -> None:
+    text = "Addressing reporters, Ann Lee defended the toll, insisting that it was fair."
+    assert {q.speaker for q in _quotes(text)} == {"Ann Lee"}
+    text = "Manning defended the toll, insisting that it was fair."
+    assert {q.speaker for q in _quotes(text)} == {"Manning"}

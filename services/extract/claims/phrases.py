@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .lexicon import _CUE_WORDS
 from .segment import ALL_DQ, Span, single_quote_spans
 
 _PRONOUNS = frozenset("he she they we i it you".split())
@@ -171,11 +172,13 @@ def _intro_phrase(text: str, n: re.Match[str], hi: int) -> bool:
     nxt = text[n.end() : min(hi, n.end() + 30)].split()
     if words[0].lower() in _INTRO_TIME and "," in text[n.end() : min(hi, n.end() + 20)]:
         return True
-    return (
-        len(words) == 1
-        and words[0].endswith("ing")
-        and bool(nxt)
-        and nxt[0].lower().strip(",") in _INTRO_NEXT
+    if len(words) != 1 or not nxt or not words[0].endswith(("ing", "ly")):
+        return False
+    follow = nxt[0].lower().strip(",")
+    # "Facing a vote, …", "Hastily convened …": an opening participle or adverb; "Manning
+    # said", "Fleming has argued": a surname before its verb
+    return follow in _INTRO_NEXT or (
+        nxt[0][:1].islower() and follow not in _CUE_WORDS and follow not in _VERB_FIRST
     )
 
 
