@@ -10,24 +10,35 @@ read only to connect, never put in a message.
 
 from __future__ import annotations
 
+import random
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import SecretStr
 
 from newswire.errors import StoreUnavailable
 from services.store.driver_errors import convert, redact
 
-__all__ = ["MIGRATION_LOCK", "WRITE_LOCK", "Database"]
+__all__ = ["MIGRATION_LOCK", "Database", "WriteConflict"]
 
-# PostgreSQL advisory lock ids: one for migrations, one serialising article writes (linking
-# reads other articles' rows, so two writers must not miss each other's uncommitted claims).
+# PostgreSQL advisory lock id for migrations. Article writes take no global lock: they lock
+# only the rows they write or merge (see ``links``), and a transaction that loses a deadlock
+# or serialization race is run again (``Database.transaction``).
 MIGRATION_LOCK = 7_341_001
-WRITE_LOCK = 7_341_002
+# SQLSTATEs of a transaction PostgreSQL aborted to resolve a race with another writer.
+_CONFLICT_STATES = ("40001", "40P01")
+_T = TypeVar("_T")
+
+
+class WriteConflict(StoreUnavailable):
+    """PostgreSQL aborted the transaction to break a deadlock or a serialization conflict
+    with a concurrent writer: running it again succeeds. Still a StoreUnavailable, so a
+    caller that runs out of attempts leaves the record to the stage's retry."""
 
 
 class Database:
@@ -42,6 +53,9 @@ class Database:
         self._prepare = prepare
         self._lock = threading.Lock()
         self.conn: Any = None
+        # the migration being applied, if any: a backfill that re-derives articles must not
+        # write to tables that a later migration creates (``speakers``)
+        self.applying: int | None = None
 
     def __repr__(self) -> str:
         return f"Database(dialect={self.dialect!r})"
@@ -91,7 +105,7 @@ class Database:
                     self._open_locked()
                 cur = self.conn.cursor()
                 if transaction:
-                    self.begin(cur, WRITE_LOCK)
+                    self.begin(cur)
                 try:
                     yield cur
                     if transaction:
@@ -107,9 +121,42 @@ class Database:
                 if not self._is_driver_error(exc):
                     raise
                 converted = convert(exc, self._url.get_secret_value())
+                if getattr(exc, "sqlstate", None) in _CONFLICT_STATES:
+                    raise WriteConflict(converted.detail) from None  # connection is fine
                 if isinstance(converted, StoreUnavailable):
                     self._drop_connection()
                 raise converted from None
+
+    def transaction(self, work: Callable[[Any], _T], attempts: int = 8) -> _T:
+        """Run ``work(cursor)`` in one write transaction; when PostgreSQL aborts it to break
+        a deadlock or a serialization race with another writer, roll back and run it again
+        (after a short random pause, so the two writers do not collide again in step)."""
+        for attempt in range(attempts):
+            try:
+                with self.cursor(transaction=True) as cur:
+                    return work(cur)
+            except WriteConflict:
+                if attempt + 1 == attempts:
+                    raise
+                time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def insert_rows(self, cur: Any, head: str, rows: Sequence[Sequence[Any]],
+                    tail: str = "") -> None:
+        """``head`` ("INSERT INTO t (a, b) VALUES") for every row, then ``tail`` (an ON
+        CONFLICT clause). PostgreSQL gets multi-row VALUES statements (one round trip per
+        500 rows, not one per row); SQLite, in process, takes executemany."""
+        if not rows:
+            return
+        width = len(rows[0])
+        one = "(" + ", ".join("?" * width) + ")"
+        if self.dialect == "sqlite":
+            cur.executemany(f"{head} {one} {tail}", rows)
+            return
+        for start in range(0, len(rows), 500):
+            chunk = rows[start:start + 500]
+            cur.execute(self.sql(f"{head} {', '.join([one] * len(chunk))} {tail}"),
+                        [v for row in chunk for v in row])
 
     def _is_driver_error(self, exc: Exception) -> bool:
         if self.dialect == "sqlite":
@@ -130,8 +177,8 @@ class Database:
 
     def begin(self, cur: Any, lock: int | None = None) -> None:
         """Start a write transaction. SQLite takes its write lock at once (no upgrade
-        deadlocks between store processes); PostgreSQL takes the given advisory lock, so
-        writers that read and then link across articles see each other's rows."""
+        deadlocks between store processes); PostgreSQL takes the given advisory lock if any
+        (migrations do; article writes do not)."""
         if self.dialect == "sqlite":
             cur.execute("BEGIN IMMEDIATE")
             return
