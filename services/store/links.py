@@ -71,7 +71,7 @@ def derive(db: Database, cur: Any, article_id: str) -> set[int]:
     hashes = sketch(text)
     similar, duplicate_of, duplicate_sim = _near_duplicates(
         db, cur, article_id, (stored_at, article_id), hashes)
-    db.insert_rows(cur, "INSERT INTO article_sketch VALUES",
+    db.insert_rows(cur, "article_sketch", "hash BIGINT, article_id TEXT",
                    [(h, article_id) for h in hashes])
     cur.execute(db.sql(
         "UPDATE articles SET duplicate_of = ?, duplicate_similarity = ? WHERE id = ?"),
@@ -98,20 +98,22 @@ def _near_duplicates(db: Database, cur: Any, article_id: str, own: tuple[str, st
     if not hashes:
         return similar, None, None
     cur.execute(db.sql(
-        f"SELECT article_id, COUNT(*) FROM article_sketch WHERE hash IN "
-        f"({', '.join('?' * len(hashes))}) AND article_id <> ? GROUP BY article_id "
-        f"HAVING COUNT(*) >= ? ORDER BY COUNT(*) DESC LIMIT 50"), (*hashes, article_id, 4))
+        f"SELECT s.article_id, COUNT(*) FROM "
+        f"{db.each_value(len(hashes), 'article_sketch', 's', 's.hash = h.v', 's.article_id')} "
+        f"WHERE s.article_id <> ? "
+        f"GROUP BY s.article_id HAVING COUNT(*) >= ? ORDER BY COUNT(*) DESC LIMIT 50"),
+        (*db.value_params(hashes), article_id, 4))
     candidates = [r[0] for r in cur.fetchall()]
     if not candidates:
         return similar, None, None
-    marks = ", ".join("?" * len(candidates))
-    cur.execute(db.sql(f"SELECT article_id, hash FROM article_sketch "
-                       f"WHERE article_id IN ({marks})"), candidates)
+    theirs, params = db.any_of("article_id", candidates)
+    cur.execute(db.sql(f"SELECT article_id, hash FROM article_sketch WHERE {theirs}"), params)
     their: dict[str, list[int]] = {}
     for other, h in cur.fetchall():
         their.setdefault(other, []).append(h)
+    ids, params = db.any_of("id", candidates)
     cur.execute(db.sql(f"SELECT id, duplicate_of, stored_at FROM articles "
-                       f"WHERE id IN ({marks}) ORDER BY stored_at, id"), candidates)
+                       f"WHERE {ids} ORDER BY stored_at, id"), params)
     for other, other_dup, other_stored in cur.fetchall():
         sim = estimate_jaccard(hashes, sorted(their.get(other, [])))
         if sim >= STORY_JACCARD:
@@ -173,16 +175,20 @@ def _corroborate(db: Database, cur: Any, article_id: str, domain: str | None
         for (other, other_idx), (sim, kind) in sorted(found.items()):
             links.append((article_id, idx, other, other_idx, sim, kind))
             links.append((other, other_idx, article_id, idx, sim, kind))
-    db.insert_rows(cur, "INSERT INTO claim_links (article_id, idx, other_article_id, "
-                        "other_idx, similarity, match) VALUES", links,
+    db.insert_rows(cur, "claim_links", "article_id TEXT, idx INTEGER, other_article_id TEXT, "
+                   "other_idx INTEGER, similarity REAL, match TEXT", links,
                    "ON CONFLICT (article_id, idx, other_article_id, other_idx) DO NOTHING")
     if links:
         _share_speaker_names(db, cur, links[::2])
     rows = sorted({(key, h, article_id, idx) for idx, key, kinds in quotes
                    for prints in kinds for h in prints})
-    db.insert_rows(cur, "INSERT INTO quote_shingles VALUES", rows,
+    db.insert_rows(cur, "quote_shingles", "speaker_key TEXT, shingle BIGINT, "
+                   "article_id TEXT, idx INTEGER", rows,
                    "ON CONFLICT (speaker_key, shingle, article_id, idx) DO NOTHING")
     return {link[2] for link in links if link[0] == article_id}, {r[1] for r in rows}
+
+
+_SAME_KEY, _HIT = "q.speaker_key = ? AND q.shingle = h.v", "q.shingle, q.article_id, q.idx"
 
 
 def _probe(db: Database, cur: Any, key: str, prints: set[int], article_id: str
@@ -192,10 +198,10 @@ def _probe(db: Database, cur: Any, key: str, prints: set[int], article_id: str
     sizes, that article's domain)."""
     cur.execute(db.sql(
         f"SELECT q.shingle, q.article_id, q.idx, c.n_shingles, c.n_quoted, c.n_words, "
-        f"a.domain FROM quote_shingles q JOIN claims c ON c.article_id = q.article_id "
-        f"AND c.idx = q.idx JOIN articles a ON a.id = q.article_id "
-        f"WHERE q.speaker_key = ? AND q.shingle IN ({', '.join('?' * len(prints))}) "
-        f"AND q.article_id <> ?"), (key, *sorted(prints), article_id))
+        f"a.domain FROM {db.each_value(len(prints), 'quote_shingles', 'q', _SAME_KEY, _HIT)} "
+        f"JOIN claims c ON c.article_id = "
+        f"q.article_id AND c.idx = q.idx JOIN articles a ON a.id = q.article_id "
+        f"WHERE q.article_id <> ?"), (*db.value_params(sorted(prints)), key, article_id))
     return list(cur.fetchall())
 
 
@@ -245,18 +251,16 @@ def join_story(db: Database, cur: Any, article_id: str, current: str | None,
     cur.execute(db.sql("UPDATE articles SET story_id = ? WHERE id = ?"),
                 (target, article_id))
     if merged:
-        marks = ", ".join("?" * len(merged))
-        cur.execute(db.sql(f"UPDATE articles SET story_id = ? WHERE story_id IN ({marks})"),
-                    (target, *merged))
-        cur.execute(db.sql(f"DELETE FROM stories WHERE id IN ({marks})"), merged)
+        in_merged, params = db.any_of("story_id", merged)
+        cur.execute(db.sql(f"UPDATE articles SET story_id = ? WHERE {in_merged}"),
+                    (target, *params))
+        in_merged, params = db.any_of("id", merged)
+        cur.execute(db.sql(f"DELETE FROM stories WHERE {in_merged}"), params)
     cur.execute(db.sql(
-        "SELECT COUNT(*), COUNT(DISTINCT domain) FROM articles WHERE story_id = ?"),
-        (target,))
-    count, sites = cur.fetchone()
-    cur.execute(db.sql(
-        "SELECT title FROM articles WHERE story_id = ? ORDER BY stored_at, id LIMIT 1"),
-        (target,))
-    title = cur.fetchone()[0]
+        "SELECT COUNT(*), COUNT(DISTINCT domain), (SELECT title FROM articles WHERE "
+        "story_id = ? ORDER BY stored_at, id LIMIT 1) FROM articles WHERE story_id = ?"),
+        (target, target))
+    count, sites, title = cur.fetchone()
     cur.execute(db.sql(
         "INSERT INTO stories VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
         "title = excluded.title, article_count = excluded.article_count, "
@@ -268,9 +272,8 @@ def _neighbour_stories(db: Database, cur: Any, current: str | None,
                        neighbours: set[str]) -> set[str]:
     ids = {current} if current else set()
     if neighbours:
-        cur.execute(db.sql(
-            f"SELECT DISTINCT story_id FROM articles WHERE id IN "
-            f"({', '.join('?' * len(neighbours))}) AND story_id IS NOT NULL"),
-            sorted(neighbours))
+        among, params = db.any_of("id", sorted(neighbours))
+        cur.execute(db.sql(f"SELECT DISTINCT story_id FROM articles WHERE {among} "
+                           f"AND story_id IS NOT NULL"), params)
         ids |= {r[0] for r in cur.fetchall()}
     return ids

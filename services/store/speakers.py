@@ -31,7 +31,8 @@ def write_speaker_words(db: Database, cur: Any, article_id: str,
         return
     rows = sorted({(word, seen_at, article_id, idx) for idx, norm, seen_at in claims
                    for word in (norm or "").split()})
-    db.insert_rows(cur, "INSERT INTO claim_speaker_words VALUES", rows)
+    db.insert_rows(cur, "claim_speaker_words",
+                   "word TEXT, seen_at TEXT, article_id TEXT, idx INTEGER", rows)
 
 
 def refresh_speaker_words(db: Database, cur: Any, article_id: str) -> None:

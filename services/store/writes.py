@@ -13,7 +13,7 @@ import orjson
 from newswire.errors import InvalidUrl
 from newswire.events import ArticleEnriched, Failure
 from newswire.urls import canonicalize, control_character, domain_key
-from services.store.columns import ARTICLE_COLUMNS, CLAIM_COLUMNS, now
+from services.store.columns import ARTICLE_COLUMNS, now
 from services.store.connection import Database
 from services.store.links import derive
 from services.store.relink import LinkLog, begin_link_log, end_link_log, relink_concurrent
@@ -32,8 +32,13 @@ from services.store.text import (
 
 __all__ = ["record_failure", "reindex_all", "upsert_article", "upsert_articles"]
 
-_CLAIM_EXTRA = ("speaker_resolved, speaker_name, speaker_norm, speaker_key, text_norm, "
-                "n_shingles, n_words, n_quoted, seen_at")
+# every column a claim row is written with, and its type (for PostgreSQL's unnest)
+_CLAIM_TYPED = ("article_id TEXT, idx INTEGER, kind TEXT, text TEXT, start_offset INTEGER, "
+                "end_offset INTEGER, direct INTEGER, speaker TEXT, speaker_start INTEGER, "
+                "speaker_end INTEGER, cue TEXT, checkworthiness REAL, type TEXT, "
+                "confidence REAL, speaker_resolved TEXT, speaker_name TEXT, speaker_norm TEXT, "
+                "speaker_key TEXT, text_norm TEXT, n_shingles INTEGER, n_words INTEGER, "
+                "n_quoted INTEGER, seen_at TEXT")
 
 
 
@@ -170,8 +175,7 @@ def _write_claims(db: Database, cur: Any, article_id: str, claims: list[dict[str
             _confidence(c.get("confidence")), speaker,
             speaker_name(speaker), padded(tokens(speaker)) if speaker else None, key,
             padded(tokens(text, 2000)), n_shingles, n_words, n_quoted, seen_at))
-    db.insert_rows(cur, f"INSERT INTO claims (article_id, idx, {CLAIM_COLUMNS}, "
-                        f"{_CLAIM_EXTRA}) VALUES", rows)
+    db.insert_rows(cur, "claims", _CLAIM_TYPED, rows)
     write_speaker_words(db, cur, article_id, [(r[1], r[16], seen_at) for r in rows])
 
 
@@ -204,7 +208,7 @@ def _link_urls(db: Database, cur: Any, article: ArticleEnriched) -> None:
             urls.add(canonicalize(extra))
         except Exception:  # a URL we cannot parse is simply not linked
             continue
-    db.insert_rows(cur, "INSERT INTO article_urls VALUES",
+    db.insert_rows(cur, "article_urls", "url TEXT, article_id TEXT",
                    [(u, article.article_id) for u in sorted(urls)],
                    "ON CONFLICT (url) DO UPDATE SET article_id = excluded.article_id")
 
