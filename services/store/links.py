@@ -30,7 +30,7 @@ MIN_DUPLICATE_SHINGLES = 20
 
 
 
-def derive(db: Database, cur: Any, article_id: str) -> set[int]:
+def derive(db: Database, cur: Any, article_id: str, follow: bool = True) -> set[int]:
     """Everything computed from an article's stored content, recomputed from scratch.
     Returns the article's link keys (sketch hashes and quote fingerprints): a concurrent
     writer whose articles share one may have been hidden from this derivation
@@ -41,8 +41,11 @@ def derive(db: Database, cur: Any, article_id: str) -> set[int]:
     2. Near-duplicates (syndicated wire copy): the body's bottom-k sketch is compared with
        the articles that share sketch hashes; Jaccard >= DUPLICATE_JACCARD marks this
        article ``duplicate_of`` the root of the earliest such article stored before it (only
-       earlier ones, so two writers deriving at once cannot mark each other). A duplicate
-       takes no part in corroboration: copies of one text are not independent confirmation.
+       earlier ones, so two writers deriving at once cannot mark each other). A copy that
+       is a root but was stored after this article (two writers stored them at once, the
+       later one first) is derived again (``follow``), so it becomes this one's duplicate. A
+       duplicate takes no part in corroboration: copies of one text are not independent
+       confirmation.
     3. Corroboration: each attributed quote's fingerprint is compared with the quotes of
        the same speaker key (surname) already stored; matches from articles on a
        different registrable domain (``newswire.urls.domain_key``) are linked in both
@@ -69,13 +72,16 @@ def derive(db: Database, cur: Any, article_id: str) -> set[int]:
 
     # 2. near-duplicates
     hashes = sketch(text)
-    similar, duplicate_of, duplicate_sim = _near_duplicates(
+    similar, later, duplicate_of, duplicate_sim = _near_duplicates(
         db, cur, article_id, (stored_at, article_id), hashes)
     db.insert_rows(cur, "article_sketch", "hash BIGINT, article_id TEXT",
                    [(h, article_id) for h in hashes])
     cur.execute(db.sql(
         "UPDATE articles SET duplicate_of = ?, duplicate_similarity = ? WHERE id = ?"),
         (duplicate_of, duplicate_sim, article_id))
+    if duplicate_of is not None:  # its own copies now point at its root: one hop, always
+        cur.execute(db.sql("UPDATE articles SET duplicate_of = ? WHERE duplicate_of = ?"),
+                    (duplicate_of, article_id))
 
     # 3. corroboration
     linked: set[str] = set()
@@ -86,17 +92,23 @@ def derive(db: Database, cur: Any, article_id: str) -> set[int]:
     # 4. stories
     neighbours = linked | set(similar) | ({duplicate_of} if duplicate_of else set())
     join_story(db, cur, article_id, story_id, neighbours)
-    return set(hashes) | prints
+    keys = set(hashes) | prints
+    for other in sorted(later) if follow and duplicate_of is None else ():
+        keys |= derive(db, cur, other, follow=False)
+    return keys
 
 
 def _near_duplicates(db: Database, cur: Any, article_id: str, own: tuple[str, str],
-                     hashes: list[int]) -> tuple[dict[str, float], str | None, float | None]:
-    """Articles whose sketch shares enough hashes: those similar enough for one story, and
-    the root this article duplicates (of an earlier article, ``own`` = (stored_at, id))."""
+                     hashes: list[int]
+                     ) -> tuple[dict[str, float], set[str], str | None, float | None]:
+    """Articles whose sketch shares enough hashes: those similar enough for one story, the
+    roots stored later that are copies of this one, and the root this article duplicates
+    (of an earlier article, ``own`` = (stored_at, id))."""
     similar: dict[str, float] = {}
+    later: set[str] = set()
     duplicate_of, duplicate_sim = None, None
     if not hashes:
-        return similar, None, None
+        return similar, later, None, None
     cur.execute(db.sql(
         f"SELECT s.article_id, COUNT(*) FROM "
         f"{db.each_value(len(hashes), 'article_sketch', 's', 's.hash = h.v', 's.article_id')} "
@@ -105,15 +117,19 @@ def _near_duplicates(db: Database, cur: Any, article_id: str, own: tuple[str, st
         (*db.value_params(hashes), article_id, 4))
     candidates = [r[0] for r in cur.fetchall()]
     if not candidates:
-        return similar, None, None
+        return similar, later, None, None
     theirs, params = db.any_of("article_id", candidates)
     cur.execute(db.sql(f"SELECT article_id, hash FROM article_sketch WHERE {theirs}"), params)
     their: dict[str, list[int]] = {}
     for other, h in cur.fetchall():
         their.setdefault(other, []).append(h)
     ids, params = db.any_of("id", candidates)
+    # FOR SHARE: a writer that is making one of them a duplicate (and re-pointing its
+    # copies) finishes first, so this article never points at an article that stopped being
+    # a root; and that writer, if it comes second, sees this one among the copies it re-points
     cur.execute(db.sql(f"SELECT id, duplicate_of, stored_at FROM articles "
-                       f"WHERE {ids} ORDER BY stored_at, id"), params)
+                       f"WHERE {ids} ORDER BY stored_at, id"
+                       + (" FOR SHARE" if db.dialect == "postgresql" else "")), params)
     for other, other_dup, other_stored in cur.fetchall():
         sim = estimate_jaccard(hashes, sorted(their.get(other, [])))
         if sim >= STORY_JACCARD:
@@ -123,7 +139,10 @@ def _near_duplicates(db: Database, cur: Any, article_id: str, own: tuple[str, st
                 and len(hashes) >= MIN_DUPLICATE_SHINGLES and root != article_id
                 and other_dup != article_id and (other_stored, other) < own):
             duplicate_of, duplicate_sim = root, round(sim, 4)
-    return similar, duplicate_of, duplicate_sim
+        elif (sim >= DUPLICATE_JACCARD and len(hashes) >= MIN_DUPLICATE_SHINGLES
+              and other_dup is None and (other_stored, other) > own):
+            later.add(other)
+    return similar, later, duplicate_of, duplicate_sim
 
 
 _KINDS = (("n_shingles", quotes_match, "quote"), ("n_quoted", quotes_match, "quote"),
