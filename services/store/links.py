@@ -13,6 +13,7 @@ from services.store.text import (
     DUPLICATE_JACCARD,
     content_words,
     estimate_jaccard,
+    keyed_hash,
     padded,
     paraphrase_match,
     quote_shingles,
@@ -204,7 +205,9 @@ def _corroborate(db: Database, cur: Any, article_id: str, domain: str | None
     db.insert_rows(cur, "quote_shingles", "speaker_key TEXT, shingle BIGINT, "
                    "article_id TEXT, idx INTEGER", rows,
                    "ON CONFLICT (speaker_key, shingle, article_id, idx) DO NOTHING")
-    return {link[2] for link in links if link[0] == article_id}, {r[1] for r in rows}
+    # a concurrent writer matters only if it wrote the same fingerprint under the same key
+    return ({link[2] for link in links if link[0] == article_id},
+            {keyed_hash(key, h) for key, h, *_ in rows})
 
 
 _SAME_KEY, _HIT = "q.speaker_key = ? AND q.shingle = h.v", "q.shingle, q.article_id, q.idx"
