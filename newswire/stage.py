@@ -18,7 +18,8 @@ import asyncio
 import logging
 import time
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -43,7 +44,8 @@ log = logging.getLogger(__name__)
 _traceparent: ContextVar[str | None] = ContextVar("newswire_traceparent", default=None)
 
 Handler = Callable[[EventT[Any]], Awaitable[None]]
-BatchHandler = Callable[[list[EventT[Any]]], Awaitable[None]]
+# handles a batch; returns each record's log fields (e.g. its URL), in order
+BatchHandler = Callable[[list[EventT[Any]]], Awaitable[list[dict[str, Any]]]]
 
 
 async def _converting_kafka_errors(handler: Handler, event: EventT[Any]) -> None:
@@ -245,7 +247,7 @@ class Stage:
                             handler: Handler) -> None:
         started = time.perf_counter()
         try:
-            await handle_batch(batch)
+            fields = await handle_batch(batch)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - each record is handled alone instead
@@ -255,11 +257,14 @@ class Stage:
                 await self.handle(event, handler)
             return
         elapsed = time.perf_counter() - started
-        for _ in batch:
-            self.metrics.consumed.labels(self.name).inc()
-            self.metrics.events.labels(self.name, "ok", "none").inc()
-            self.metrics.duration.labels(self.name).observe(elapsed / len(batch))
-        log.info("batch of %d processed in %.3fs", len(batch), elapsed)
+        for event, record_fields in zip(batch, fields, strict=True):
+            # each record keeps its own span and log line (trace id, URL), as one by one
+            with self._record_scope(event):
+                annotate(**record_fields)
+                self.metrics.consumed.labels(self.name).inc()
+                self.metrics.events.labels(self.name, "ok", "none").inc()
+                self.metrics.duration.labels(self.name).observe(elapsed / len(batch))
+                log.info("processed in %.3fs (a batch of %d)", elapsed, len(batch))
 
     async def _try_dead_letter(self, event: EventT[Any], exc: NewswireError) -> bool:
         """Write the DLQ record; False (so the caller retries) when the broker refused it.
@@ -283,6 +288,12 @@ class Stage:
         return False
 
     async def handle(self, event: EventT[Any], handler: Handler) -> None:
+        with self._record_scope(event):
+            await self._handle(event, handler)
+
+    @contextmanager
+    def _record_scope(self, event: EventT[Any]) -> Iterator[None]:
+        """The record's span (child of its traceparent header) and log context."""
         message = event.message
         headers = dict(message.headers or [])
         parent = headers.get("traceparent")
@@ -296,7 +307,7 @@ class Stage:
                 with log_context(stage=self.name, topic=message.topic,
                                  partition=message.partition, offset=message.offset,
                                  trace_id=tracing.trace_id_of(current)):
-                    await self._handle(event, handler)
+                    yield
             finally:
                 _traceparent.reset(token)
 

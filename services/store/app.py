@@ -104,9 +104,10 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
             exc.with_url(article.url, article.submitted_url)
             raise
 
-    async def handle_articles(events: list[EventT[Any]]) -> None:
+    async def handle_articles(events: list[EventT[Any]]) -> list[dict[str, Any]]:
         articles = [decode(ArticleEnriched, e.message.value) for e in events]
         await asyncio.to_thread(store.upsert_articles, articles)
+        return [{"article_id": a.article_id, "url": a.url} for a in articles]
 
     async def handle_dlq(event: EventT[Any]) -> None:
         message = event.message
