@@ -14,7 +14,8 @@ from typing import Any
 
 import orjson
 
-SECTIONS = ("extraction", "claims", "pipeline", "budget", "latency", "fetch", "store")
+SECTIONS = ("extraction", "claims", "pipeline", "budget", "latency", "fetch", "store",
+            "replicas", "scale")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,6 +72,16 @@ def main(argv: list[str] | None = None) -> int:
 
         results["store"] = store.run()
         print(orjson.dumps({"store": results["store"]}).decode(), flush=True)
+    if "replicas" in wanted:  # PostgreSQL: articles/s of one and of two store writers
+        from bench import scale
+
+        results["replicas"] = scale.replicas()
+        print(orjson.dumps({"replicas": results["replicas"]}).decode(), flush=True)
+    if "scale" in wanted:  # PostgreSQL: writes and API p95 at 10k, 100k (and 1M) articles
+        from bench import scale
+
+        results["scale"] = scale.scale()
+        print(orjson.dumps({"scale": results["scale"]}).decode(), flush=True)
     text = orjson.dumps(results, option=orjson.OPT_INDENT_2).decode()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)

@@ -49,7 +49,11 @@ conceded declared announced asserted contended maintained repeated recalled pred
 
 
 def _fold(text: str) -> str:
-    """Casefold and drop accents, so "Müller" and "Muller" compare equal."""
+    """Casefold and drop accents, so "Müller" and "Muller" compare equal. ASCII text has
+    nothing to decompose or drop: casefolding is all (the per-character pass below was a
+    third of the store's CPU per article)."""
+    if text.isascii():
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

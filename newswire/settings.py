@@ -166,6 +166,9 @@ class StoreSettings(BaseModel):
     # A secret (it may carry the password): read it with get_secret_value where it is used.
     url: SecretStr | None = None
     retry_seconds: float = 2.0
+    # enriched articles written per transaction, and how long a batch waits to fill up
+    batch_size: int = Field(default=100, ge=1, le=5000)
+    batch_seconds: float = Field(default=0.2, ge=0.0, le=60.0)
 
 
 class Settings(BaseSettings):

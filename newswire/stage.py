@@ -18,7 +18,8 @@ import asyncio
 import logging
 import time
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -36,13 +37,15 @@ from newswire.logs import annotate, log_context
 from newswire.metrics import StageMetrics
 from newswire.topics import Topics
 
-__all__ = ["Handler", "Stage", "failure_headers"]
+__all__ = ["BatchHandler", "Handler", "Stage", "failure_headers"]
 
 log = logging.getLogger(__name__)
 # The traceparent of the record being processed, put on every event published for it.
 _traceparent: ContextVar[str | None] = ContextVar("newswire_traceparent", default=None)
 
 Handler = Callable[[EventT[Any]], Awaitable[None]]
+# handles a batch; returns each record's log fields (e.g. its URL), in order
+BatchHandler = Callable[[list[EventT[Any]]], Awaitable[list[dict[str, Any]]]]
 
 
 async def _converting_kafka_errors(handler: Handler, event: EventT[Any]) -> None:
@@ -198,6 +201,71 @@ class Stage:
         body.__name__ = f"{self.name}_{source.replace('.', '_')}"
         self.app.agent(self.topic(source), name=body.__name__, concurrency=concurrency)(body)
 
+    def batch_agent(self, source: str, handle_batch: BatchHandler, handler: Handler, *,
+                    size: int, within: float) -> None:
+        """Register an agent that takes up to ``size`` records of ``source`` at a time
+        (waiting at most ``within`` seconds after the first for more), runs
+        ``handle_batch`` on them all (the store: one transaction per batch), then acks them.
+        When the batch fails for any reason, each record is handled alone by ``handler``
+        with the usual retries and DLQ (``handle``), so a poison record fails alone and the
+        others are still stored. Records are acked only after their batch (or each of them)
+        is done: a crash in between delivers them again, and the writes are idempotent."""
+
+        async def batches(stream: faust.StreamT[Any]) -> None:
+            manual = stream.noack()  # type: ignore[attr-defined]  # Stream has it, StreamT not
+            events = aiter(manual.events())
+            loop = asyncio.get_running_loop()
+            upcoming: asyncio.Future[EventT[Any]] | None = None
+            try:
+                while True:
+                    if upcoming is None:
+                        upcoming = asyncio.ensure_future(anext(events))
+                    batch = [await upcoming]
+                    upcoming = None
+                    deadline = loop.time() + within
+                    while len(batch) < size:
+                        upcoming = asyncio.ensure_future(anext(events))
+                        done, _ = await asyncio.wait({upcoming},
+                                                     timeout=max(0.0, deadline - loop.time()))
+                        if not done:  # kept: it is the first record of the next batch
+                            break
+                        batch.append(upcoming.result())
+                        upcoming = None
+                    await self._handle_batch(batch, handle_batch, handler)
+                    for event in batch:
+                        await manual.ack(event)
+            except StopAsyncIteration:
+                return
+            finally:
+                if upcoming is not None:
+                    upcoming.cancel()
+
+        batches.__name__ = f"{self.name}_{source.replace('.', '_')}_batches"
+        self.app.agent(self.topic(source), name=batches.__name__, concurrency=1)(batches)
+
+    async def _handle_batch(self, batch: list[EventT[Any]], handle_batch: BatchHandler,
+                            handler: Handler) -> None:
+        started = time.perf_counter()
+        try:
+            fields = await handle_batch(batch)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - each record is handled alone instead
+            log.warning("stage=%s batch of %d failed (%s: %s); handling its records one by "
+                        "one", self.name, len(batch), type(exc).__name__, str(exc)[:300])
+            for event in batch:
+                await self.handle(event, handler)
+            return
+        elapsed = time.perf_counter() - started
+        for event, record_fields in zip(batch, fields, strict=True):
+            # each record keeps its own span and log line (trace id, URL), as one by one
+            with self._record_scope(event):
+                annotate(**record_fields)
+                self.metrics.consumed.labels(self.name).inc()
+                self.metrics.events.labels(self.name, "ok", "none").inc()
+                self.metrics.duration.labels(self.name).observe(elapsed / len(batch))
+                log.info("processed in %.3fs (a batch of %d)", elapsed, len(batch))
+
     async def _try_dead_letter(self, event: EventT[Any], exc: NewswireError) -> bool:
         """Write the DLQ record; False (so the caller retries) when the broker refused it.
         A record the broker refuses for good (e.g. its value is over max.message.bytes) is
@@ -220,6 +288,12 @@ class Stage:
         return False
 
     async def handle(self, event: EventT[Any], handler: Handler) -> None:
+        with self._record_scope(event):
+            await self._handle(event, handler)
+
+    @contextmanager
+    def _record_scope(self, event: EventT[Any]) -> Iterator[None]:
+        """The record's span (child of its traceparent header) and log context."""
         message = event.message
         headers = dict(message.headers or [])
         parent = headers.get("traceparent")
@@ -233,7 +307,7 @@ class Stage:
                 with log_context(stage=self.name, topic=message.topic,
                                  partition=message.partition, offset=message.offset,
                                  trace_id=tracing.trace_id_of(current)):
-                    await self._handle(event, handler)
+                    yield
             finally:
                 _traceparent.reset(token)
 

@@ -104,13 +104,19 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
             exc.with_url(article.url, article.submitted_url)
             raise
 
+    async def handle_articles(events: list[EventT[Any]]) -> list[dict[str, Any]]:
+        articles = [decode(ArticleEnriched, e.message.value) for e in events]
+        await asyncio.to_thread(store.upsert_articles, articles)
+        return [{"article_id": a.article_id, "url": a.url} for a in articles]
+
     async def handle_dlq(event: EventT[Any]) -> None:
         message = event.message
         headers = dict(message.headers or [])
         await asyncio.to_thread(record_dlq_record, store, message.topic, message.partition,
                                 message.offset, headers)
 
-    rt.stage.agent(rt.topics.article_enriched, handle_article, concurrency=1)
+    rt.stage.batch_agent(rt.topics.article_enriched, handle_articles, handle_article,
+                         size=cfg.batch_size, within=cfg.batch_seconds)
     for topic in rt.topics.all():
         if Topics.is_dlq(topic):
             rt.stage.agent(topic, handle_dlq, concurrency=1)

@@ -62,6 +62,11 @@ class Store:
         ``writes.upsert_article``)."""
         return writes.upsert_article(self._db, article)
 
+    def upsert_articles(self, articles: list[ArticleEnriched]) -> list[bool]:
+        """Store a batch in one transaction; for each article, True when something new was
+        written. Any error rolls the whole batch back (see ``writes.upsert_articles``)."""
+        return writes.upsert_articles(self._db, articles)
+
     def record_failure(self, failure: Failure) -> None:
         writes.record_failure(self._db, failure)
 

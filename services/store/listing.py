@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.store.db import Store
+from services.store.speakers import speaker_source
 from services.store.text import tokens
 
 __all__ = ["ArticleFilter", "article_conditions", "list_articles", "list_speakers",
@@ -84,10 +85,10 @@ def list_speakers(store: Store, q: str | None, after: tuple[int, str] | None, li
     """People (and bodies) quoted, by the name without the role, most claims first, then by
     name. ``q`` keeps the claims whose resolved speaker has every word of it, the matching of
     ``/claims?speaker=``, so a speaker's ``claims`` is what that search would list."""
-    clauses, params = ["c.speaker_name IS NOT NULL"], []
-    for word in tokens(q or "", 16):
-        clauses.append("c.speaker_norm LIKE ?")
-        params.append(f"% {word} %")
+    source, clauses, params = "claims c", list[str](), list[Any]()
+    if tokens(q or "", 16):  # the speaker words' index, as for /claims?speaker=
+        source, clauses, params = speaker_source(tokens(q or "", 16))
+    clauses.append("c.speaker_name IS NOT NULL")
     having: list[Any] = []
     sql_having = ""
     if after is not None:
@@ -95,7 +96,7 @@ def list_speakers(store: Store, q: str | None, after: tuple[int, str] | None, li
         having = [after[0], after[0], after[1]]
     rows = store.rows(
         "SELECT c.speaker_name, MAX(c.speaker_resolved), COUNT(*), COUNT(DISTINCT a.domain), "
-        "MAX(c.seen_at) FROM claims c JOIN articles a ON a.id = c.article_id "
+        f"MAX(c.seen_at) FROM {source} JOIN articles a ON a.id = c.article_id "
         f"WHERE {' AND '.join(clauses)} GROUP BY c.speaker_name{sql_having} "
         "ORDER BY COUNT(*) DESC, c.speaker_name LIMIT ?", [*params, *having, limit])
     return [{"speaker": speaker or name, "speaker_name": name, "claims": int(n),

@@ -15,6 +15,7 @@ from typing import Any
 
 from services.store.columns import now
 from services.store.connection import MIGRATION_LOCK, Database
+from services.store.speakers import write_speaker_words
 from services.store.text import utc_timestamp
 from services.store.writes import reindex_all
 
@@ -40,6 +41,17 @@ def _backfill_fetched_utc(db: Database, cur: Any) -> None:
     for article_id, fetched_at in cur.fetchall():
         cur.execute(db.sql("UPDATE articles SET fetched_utc = ? WHERE id = ?"),
                     (utc_timestamp(datetime.fromisoformat(fetched_at)), article_id))
+
+
+def _backfill_speaker_words(db: Database, cur: Any) -> None:
+    """One row per word of every stored claim's speaker (``speakers``)."""
+    cur.execute("SELECT article_id, idx, speaker_norm, seen_at FROM claims "
+                "WHERE speaker_norm IS NOT NULL ORDER BY article_id, idx")
+    claims: dict[str, list[tuple[int, str | None, str]]] = {}
+    for article_id, idx, norm, seen_at in cur.fetchall():
+        claims.setdefault(article_id, []).append((idx, norm, seen_at))
+    for article_id, rows in claims.items():
+        write_speaker_words(db, cur, article_id, rows)
 
 
 MIGRATIONS: list[tuple[int, str, list[Statement]]] = [
@@ -179,6 +191,32 @@ MIGRATIONS: list[tuple[int, str, list[Statement]]] = [
         "ALTER TABLE claim_links ADD COLUMN match TEXT",
         _reindex,
     ]),
+    # Scale: writers without a global lock, lookups whose cost does not grow with the archive.
+    (5, "speaker words, write log of link keys, story and list indexes", [
+        # /claims?speaker= and /speakers?q= by word, in the claims list's order
+        """CREATE TABLE claim_speaker_words (
+            word TEXT NOT NULL,
+            seen_at TEXT,
+            article_id TEXT NOT NULL,
+            idx INTEGER NOT NULL
+        )""",
+        "CREATE INDEX claim_speaker_words_order ON claim_speaker_words "
+        "(word, seen_at DESC, article_id, idx)",
+        "CREATE INDEX claim_speaker_words_claim ON claim_speaker_words (article_id, idx, word)",
+        _backfill_speaker_words,
+        # each batch's link keys, to find the batches that committed beside it (relink.py)
+        {"postgresql": "CREATE TABLE write_log (xid xid8 NOT NULL, keys BIGINT[] NOT NULL, "
+                       "written_at TIMESTAMPTZ NOT NULL)", "sqlite": ""},
+        {"postgresql": "CREATE INDEX write_log_xid ON write_log (xid)", "sqlite": ""},
+        {"postgresql": "CREATE INDEX write_log_written ON write_log (written_at)",
+         "sqlite": ""},
+        # a story's size, outlets and first title by index; the claims and stories lists in
+        # their order (newest first, then id), so a page reads a page of the index
+        "CREATE INDEX articles_story_order ON articles (story_id, stored_at, id, domain)",
+        "DROP INDEX articles_story",
+        "CREATE INDEX claims_seen_order ON claims (seen_at DESC, article_id, idx)",
+        "CREATE INDEX stories_updated_order ON stories (updated_at DESC, id)",
+    ]),
 ]
 
 
@@ -193,6 +231,7 @@ def apply(db: Database) -> None:
         try:
             cur.execute(db.sql("SELECT 1 FROM schema_migrations WHERE version = ?"), (version,))
             if cur.fetchone() is None:  # checked under the lock: one process applies it
+                db.applying = version
                 for statement in statements:
                     if callable(statement):
                         statement(db, cur)
@@ -206,4 +245,6 @@ def apply(db: Database) -> None:
         except BaseException:
             cur.execute("ROLLBACK")
             raise
+        finally:
+            db.applying = None
     cur.close()

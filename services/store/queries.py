@@ -10,6 +10,7 @@ import orjson
 
 from services.store.columns import ARTICLE_COLUMNS, CLAIM_COLUMNS
 from services.store.connection import Database
+from services.store.speakers import speaker_source
 from services.store.text import tokens
 
 __all__ = ["article", "article_claims", "article_exists", "article_id_for_url", "claims_where",
@@ -47,11 +48,12 @@ def article_exists(db: Database, article_id: str) -> bool:
 
 
 def claims_where(db: Database, cur: Any, where: str, params: list[Any], order: str,
-                 limit: int | None) -> list[dict[str, Any]]:
-    """Claims (with their article and corroborating articles) matching a WHERE clause."""
+                 limit: int | None, source: str = "claims c") -> list[dict[str, Any]]:
+    """Claims (with their article and corroborating articles) matching a WHERE clause;
+    ``source`` is what the claims ``c`` are read from (a join that drives the query)."""
     cur.execute(db.sql(
         f"SELECT c.article_id, c.idx, {CLAIM_COLUMNS_C}, c.speaker_resolved, "
-        f"c.speaker_name, c.seen_at, a.url, a.title, a.domain FROM claims c "
+        f"c.speaker_name, c.seen_at, a.url, a.title, a.domain FROM {source} "
         f"JOIN articles a ON a.id = c.article_id WHERE {where} ORDER BY {order}"
         + (" LIMIT ?" if limit is not None else "")),
         [*params, limit] if limit is not None else params)
@@ -107,9 +109,10 @@ def find_claims(db: Database, *, speaker: str | None = None, q: str | None = Non
     ``seen_at`` timestamp; ``after`` is the (seen_at, article_id, index) keyset."""
     where: list[str] = ["1 = 1"]
     params: list[Any] = []
-    for word in tokens(speaker or "", 16):
-        where.append("c.speaker_norm LIKE ?")
-        params.append(f"% {word} %")
+    source, at = "claims c", "c"  # with a speaker, its words' index drives the query
+    if tokens(speaker or "", 16):
+        source, where, params = speaker_source(tokens(speaker or "", 16))
+        at = "w"
     for word in tokens(q or "", 16):
         where.append("c.text_norm LIKE ?")
         params.append(f"% {word} %")
@@ -123,12 +126,12 @@ def find_claims(db: Database, *, speaker: str | None = None, q: str | None = Non
         where.append("c.confidence >= ?")
         params.append(min_confidence)
     if after is not None:
-        where.append("(c.seen_at < ? OR (c.seen_at = ? AND (c.article_id > ? OR "
-                     "(c.article_id = ? AND c.idx > ?))))")
+        where.append(f"({at}.seen_at < ? OR ({at}.seen_at = ? AND ({at}.article_id > ? OR "
+                     f"({at}.article_id = ? AND {at}.idx > ?))))")
         params += [after[0], after[0], after[1], after[1], after[2]]
     with db.cursor() as cur:
         return claims_where(db, cur, " AND ".join(where), params,
-                            "c.seen_at DESC, c.article_id, c.idx", limit)
+                            f"{at}.seen_at DESC, {at}.article_id, {at}.idx", limit, source)
 
 
 def search(db: Database, query_words: list[str], after: tuple[float, str] | None,

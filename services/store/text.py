@@ -38,6 +38,7 @@ __all__ = [
     "decode_cursor",
     "encode_cursor",
     "estimate_jaccard",
+    "keyed_hash",
     "padded",
     "paraphrase_match",
     "quote_shingles",
@@ -110,6 +111,11 @@ def resolve_speakers(claims: Sequence[dict[str, Any]]) -> list[str | None]:
 def _hash63(text: str) -> int:
     """A stable signed 63-bit hash (fits BIGINT and SQLite INTEGER)."""
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big") >> 1
+
+
+def keyed_hash(key: str, value: int) -> int:
+    """A stable 63-bit hash of a fingerprint hash under a key (a speaker key)."""
+    return _hash63(f"{key}\x00{value}")
 
 
 def quote_shingles(text: str, namespace: str = "") -> set[int]:

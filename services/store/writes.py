@@ -13,9 +13,11 @@ import orjson
 from newswire.errors import InvalidUrl
 from newswire.events import ArticleEnriched, Failure
 from newswire.urls import canonicalize, control_character, domain_key
-from services.store.columns import ARTICLE_COLUMNS, CLAIM_COLUMNS, now
+from services.store.columns import ARTICLE_COLUMNS, now
 from services.store.connection import Database
 from services.store.links import derive
+from services.store.relink import LinkLog, begin_link_log, end_link_log, relink_concurrent
+from services.store.speakers import SPEAKER_WORDS_MIGRATION, write_speaker_words
 from services.store.text import (
     content_words,
     padded,
@@ -28,10 +30,15 @@ from services.store.text import (
     utc_timestamp,
 )
 
-__all__ = ["record_failure", "reindex_all", "upsert_article"]
+__all__ = ["record_failure", "reindex_all", "upsert_article", "upsert_articles"]
 
-_CLAIM_EXTRA = ("speaker_resolved, speaker_name, speaker_norm, speaker_key, text_norm, "
-                "n_shingles, n_words, n_quoted, seen_at")
+# every column a claim row is written with, and its type (for PostgreSQL's unnest)
+_CLAIM_TYPED = ("article_id TEXT, idx INTEGER, kind TEXT, text TEXT, start_offset INTEGER, "
+                "end_offset INTEGER, direct INTEGER, speaker TEXT, speaker_start INTEGER, "
+                "speaker_end INTEGER, cue TEXT, checkworthiness REAL, type TEXT, "
+                "confidence REAL, speaker_resolved TEXT, speaker_name TEXT, speaker_norm TEXT, "
+                "speaker_key TEXT, text_norm TEXT, n_shingles INTEGER, n_words INTEGER, "
+                "n_quoted INTEGER, seen_at TEXT")
 
 
 
@@ -56,66 +63,102 @@ def _without_nul(value: Any) -> Any:
 
 
 
-def upsert_article(db: Database, article: ArticleEnriched) -> bool:
-    """Store an article and its claims. Idempotent: replaying the same event changes
-    nothing. Returns True when something new was written (new article or new version).
-
-    A new version also re-derives everything computed from the content, in the same
-    transaction: the search index, the claims' speakers and fingerprints, the near-duplicate
-    check, corroboration links and the article's story (see ``_derive``).
-
-    A fetch older than the stored one (concurrent extract agents finish out of order)
-    replaces nothing: the upsert's own WHERE keeps the newer content. A URL with a control
-    character is an InvalidUrl; NUL elsewhere is stored as U+FFFD."""
+def _checked(article: ArticleEnriched) -> ArticleEnriched:
+    """The article as stored: a URL with a control character is an InvalidUrl; NUL
+    elsewhere becomes U+FFFD."""
     for url in (article.url, article.canonical_url):
         if control_character(url) is not None:
             raise InvalidUrl(f"URL contains a control character "
                              f"({control_character(url)})")
-    article = ArticleEnriched.model_validate(_without_nul(dict(article)))
-    with db.cursor(transaction=True) as cur:
-        cur.execute(db.sql("SELECT content_hash, version FROM articles WHERE id = ?"),
-                    (article.article_id,))
-        row = cur.fetchone()
-        if row is not None and row[0] == article.content_hash:
-            _link_urls(db, cur, article)
-            return False
-        cur.execute(db.sql(
-            "SELECT COUNT(*), COUNT(CASE WHEN content_hash = ? THEN 1 END) "
-            "FROM article_versions WHERE article_id = ?"),
-            (article.content_hash, article.article_id))
-        known, seen = cur.fetchone()
-        version = int(known) + (0 if seen else 1)
-        values = (
-            article.article_id, article.url, article.canonical_url, article.final_url,
-            article.submitted_url, article.title, article.text, article.author,
-            article.published, article.language, article.site,
-            article.fetched_at.isoformat(), article.content_hash, version,
-            orjson.dumps(article.metadata).decode(), int(article.claims_partial), now(),
-            domain_key(article.canonical_url), utc_timestamp(article.fetched_at))
-        names = [*(c.strip() for c in ARTICLE_COLUMNS.split(",")), "fetched_utc"]
-        updates = ", ".join(f"{c} = excluded.{c}" for c in names[1:])
-        cur.execute(db.sql(
-            f"INSERT INTO articles ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
-            f"ON CONFLICT (id) DO UPDATE SET {updates} WHERE articles.fetched_utc IS NULL "
-            f"OR articles.fetched_utc <= excluded.fetched_utc"), values)
-        if cur.rowcount == 0:  # an older fetch: the stored content stays
-            _link_urls(db, cur, article)
-            return False
-        cur.execute(db.sql(
-            "INSERT INTO article_versions VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (article_id, content_hash) DO NOTHING"),
-            (article.article_id, article.content_hash, (row[1] + 1) if row else 1,
-             article.fetched_at.isoformat()))
-        _write_claims(db, cur, article.article_id, article.claims,
-                           utc_timestamp(article.fetched_at))
-        derive(db, cur, article.article_id)
+    return ArticleEnriched.model_validate(_without_nul(dict(article)))
+
+
+def upsert_article(db: Database, article: ArticleEnriched) -> bool:
+    """Store an article and its claims. Idempotent: replaying the same event changes
+    nothing. Returns True when something new was written (new article or new version).
+    The batch of one of ``upsert_articles``."""
+    return upsert_articles(db, [article])[0]
+
+
+def upsert_articles(db: Database, articles: list[ArticleEnriched]) -> list[bool]:
+    """Store a batch of articles in one transaction (one commit, not one per article);
+    for each, True when something new was written. Any error rolls the whole batch back
+    (the caller then stores the batch one by one, so one poison record fails alone).
+
+    A new version also re-derives everything computed from the content, in the same
+    transaction: the search index, the claims' speakers and fingerprints, the near-duplicate
+    check, corroboration links and the article's story (``links.derive``).
+
+    A fetch older than the stored one (concurrent extract agents finish out of order)
+    replaces nothing: the upsert's own WHERE keeps the newer content.
+
+    No global lock: articles are written in id order (row locks always taken in the same
+    order, so two batches sharing articles cannot deadlock on them), and on PostgreSQL the
+    links that a concurrent writer may have hidden (its rows were not committed when this
+    batch read) are derived again after the commit (``links.relink_concurrent``)."""
+    checked = [_checked(a) for a in articles]
+    order = sorted(range(len(checked)), key=lambda i: checked[i].article_id)
+
+    def work(cur: Any) -> tuple[list[bool], LinkLog]:
+        log = begin_link_log(db, cur)
+        written: dict[int, bool] = {}
+        for i in order:
+            written[i] = _upsert(db, cur, checked[i], log)
+        end_link_log(db, cur, log)
+        return [written[i] for i in range(len(checked))], log
+
+    written, log = db.transaction(work)
+    relink_concurrent(db, log)
+    return written
+
+
+def _upsert(db: Database, cur: Any, article: ArticleEnriched, log: LinkLog) -> bool:
+    cur.execute(db.sql("SELECT content_hash, version FROM articles WHERE id = ?"),
+                (article.article_id,))
+    row = cur.fetchone()
+    if row is not None and row[0] == article.content_hash:
         _link_urls(db, cur, article)
-        return True
+        return False
+    cur.execute(db.sql(
+        "SELECT COUNT(*), COUNT(CASE WHEN content_hash = ? THEN 1 END) "
+        "FROM article_versions WHERE article_id = ?"),
+        (article.content_hash, article.article_id))
+    known, seen = cur.fetchone()
+    version = int(known) + (0 if seen else 1)
+    values = (
+        article.article_id, article.url, article.canonical_url, article.final_url,
+        article.submitted_url, article.title, article.text, article.author,
+        article.published, article.language, article.site,
+        article.fetched_at.isoformat(), article.content_hash, version,
+        orjson.dumps(article.metadata).decode(), int(article.claims_partial), now(),
+        domain_key(article.canonical_url), utc_timestamp(article.fetched_at))
+    names = [*(c.strip() for c in ARTICLE_COLUMNS.split(",")), "fetched_utc"]
+    updates = ", ".join(f"{c} = excluded.{c}" for c in names[1:])
+    cur.execute(db.sql(
+        f"INSERT INTO articles ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+        f"ON CONFLICT (id) DO UPDATE SET {updates} WHERE articles.fetched_utc IS NULL "
+        f"OR articles.fetched_utc <= excluded.fetched_utc"), values)
+    if cur.rowcount == 0:  # an older fetch: the stored content stays
+        _link_urls(db, cur, article)
+        return False
+    cur.execute(db.sql(
+        "INSERT INTO article_versions VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (article_id, content_hash) DO NOTHING"),
+        (article.article_id, article.content_hash, (row[1] + 1) if row else 1,
+         article.fetched_at.isoformat()))
+    _write_claims(db, cur, article.article_id, article.claims,
+                  utc_timestamp(article.fetched_at))
+    log.keys[article.article_id] = derive(db, cur, article.article_id)
+    _link_urls(db, cur, article)
+    return True
 
 
 def _write_claims(db: Database, cur: Any, article_id: str, claims: list[dict[str, Any]],
                   seen_at: str) -> None:
     cur.execute(db.sql("DELETE FROM claims WHERE article_id = ?"), (article_id,))
+    if db.applying is None or db.applying >= SPEAKER_WORDS_MIGRATION:
+        cur.execute(db.sql("DELETE FROM claim_speaker_words WHERE article_id = ?"),
+                    (article_id,))
     resolved = resolve_speakers(claims)
     rows = []
     for i, (c, speaker) in enumerate(zip(claims, resolved, strict=True)):
@@ -132,10 +175,8 @@ def _write_claims(db: Database, cur: Any, article_id: str, claims: list[dict[str
             _confidence(c.get("confidence")), speaker,
             speaker_name(speaker), padded(tokens(speaker)) if speaker else None, key,
             padded(tokens(text, 2000)), n_shingles, n_words, n_quoted, seen_at))
-    if rows:
-        cur.executemany(db.sql(
-            f"INSERT INTO claims (article_id, idx, {CLAIM_COLUMNS}, {_CLAIM_EXTRA}) "
-            f"VALUES ({', '.join('?' * 23)})"), rows)
+    db.insert_rows(cur, "claims", _CLAIM_TYPED, rows)
+    write_speaker_words(db, cur, article_id, [(r[1], r[16], seen_at) for r in rows])
 
 
 
@@ -167,10 +208,9 @@ def _link_urls(db: Database, cur: Any, article: ArticleEnriched) -> None:
             urls.add(canonicalize(extra))
         except Exception:  # a URL we cannot parse is simply not linked
             continue
-    cur.executemany(db.sql(
-        "INSERT INTO article_urls VALUES (?, ?) "
-        "ON CONFLICT (url) DO UPDATE SET article_id = excluded.article_id"),
-        [(u, article.article_id) for u in sorted(urls)])
+    db.insert_rows(cur, "article_urls", "url TEXT, article_id TEXT",
+                   [(u, article.article_id) for u in sorted(urls)],
+                   "ON CONFLICT (url) DO UPDATE SET article_id = excluded.article_id")
 
 
 def record_failure(db: Database, failure: Failure) -> None:

@@ -173,6 +173,60 @@ def test_malformed_events_fail_cleanly_and_partitions_keep_moving(
         assert any(h.get("newswire.reason") == b"malformed_event" for _, h in records), topic
 
 
+def test_the_store_writes_a_batch_and_a_poison_record_fails_alone(pipeline: Pipeline) -> None:
+    """Enriched articles arriving together are written in one batch; one that cannot be
+    stored (a control character in its URL) makes the batch fall back to one by one: it
+    alone is recorded as a failure, the others are stored."""
+    import hashlib
+    from datetime import UTC, datetime
+
+    from newswire.events import ArticleEnriched, encode
+
+    def enriched(url: str) -> ArticleEnriched:
+        text = f"Body of {url} with enough words to be an article."
+        return ArticleEnriched(
+            submitted_url=url, article_id=article_id(url), url=url, canonical_url=url,
+            final_url=url, title="Batch", text=text, fetched_at=datetime.now(UTC),
+            content_hash=hashlib.sha256(text.encode()).hexdigest(), claims=[])
+
+    good = [enriched(f"https://batch.example/{i}") for i in range(6)]
+    poison = enriched("https://batch.example/poison").model_copy(
+        update={"url": "https://batch.example/poi\tson"})
+    records = [*good[:3], poison, *good[3:]]
+    topic = pipeline.settings.kafka.namespace + "news.article.enriched"
+
+    async def produce() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=pipeline.settings.kafka.servers,
+                                    acks="all")
+        await producer.start()
+        try:  # one key: one partition, so the store takes them together
+            for event in records:
+                await producer.send(topic, value=encode(event), key=b"batch")
+            await producer.flush()
+        finally:
+            await producer.stop()
+
+    asyncio.run(produce())
+    import time
+
+    deadline = time.monotonic() + 60
+    stored: set[str] = set()
+    failed = False
+    while time.monotonic() < deadline and (len(stored) < len(good) or not failed):
+        for art in good:
+            resp = httpx.get(f"{pipeline.api}/articles/{art.article_id}")
+            if resp.status_code == 200:
+                stored.add(art.article_id)
+        failures = httpx.get(f"{pipeline.api}/failures", params={"limit": 1000}).json()
+        failed = any(f["stage"] == "store" and f["reason"] == "invalid_url"
+                     for f in failures["failures"])
+        time.sleep(0.5)
+    assert stored == {a.article_id for a in good}
+    assert failed
+    poison_id = poison.article_id
+    assert httpx.get(f"{pipeline.api}/articles/{poison_id}").status_code == 404
+
+
 def _cli(pipe: Pipeline, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "newswire.cli", *args], env=pipe.env,
                           input=stdin, capture_output=True, text=True, timeout=60,

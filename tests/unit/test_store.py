@@ -84,3 +84,22 @@ def test_dlq_record_without_headers_is_still_accounted(store: Store) -> None:
     assert rebuilt.reason == "unknown" and rebuilt.url is None
     store.record_failure(rebuilt)
     assert store.stats()["failures"] == 1
+
+
+def test_migration_5_indexes_the_speakers_of_claims_stored_before_it(store: Store) -> None:
+    """A database at version 4 has claims but no speaker-word rows: migration 5 writes them,
+    so /claims?speaker= (now an index lookup, no LIKE) still finds the old claims."""
+    store.upsert_article(_article())
+    with store._cursor() as cur:  # noqa: SLF001 - put the database back at version 4
+        for sql in ("DROP TABLE claim_speaker_words", "DROP INDEX articles_story_order",
+                    "DROP INDEX claims_seen_order", "DROP INDEX stories_updated_order",
+                    "CREATE INDEX articles_story ON articles (story_id)",
+                    "DELETE FROM schema_migrations WHERE version = 5"):
+            cur.execute(sql)
+        if store.dialect == "postgresql":
+            cur.execute("DROP TABLE write_log")
+    store.close()
+    assert store.migrate() == 5
+    assert [c["article_id"] for c in store.find_claims(speaker="lee")] == ["a1"]
+    assert [c["article_id"] for c in store.find_claims(speaker="ann lee")] == ["a1"]
+    assert store.find_claims(speaker="anna") == []
