@@ -103,3 +103,37 @@ def test_a_timed_out_page_is_dead_lettered_with_its_urls() -> None:
     value, headers = _v2(gzip.compress(ARTICLE), len(ARTICLE))
     assert _urls_of(value, headers) == (URL, URL)  # from the header, not the gzip value
     assert _urls_of(encode(PageFetched.with_html(ARTICLE, **_fields()))) == (URL, URL)
+
+
+async def test_tail_prints_a_page_record_as_its_event(broker: str) -> None:
+    import io
+
+    from aiokafka import AIOKafkaProducer
+
+    from newswire.kafka import ensure_topics
+    from newswire.settings import KafkaSettings, Settings
+    from newswire.tail import tail
+    from newswire.topics import Topics
+
+    settings = Settings(kafka=KafkaSettings(bootstrap_servers=broker, namespace="tailpage."))
+    topics = Topics(settings.kafka.namespace)
+    await ensure_topics(settings.kafka, topics)
+    body = gzip.compress(ARTICLE)
+    value, headers = _v2(body, len(ARTICLE))
+    producer = AIOKafkaProducer(bootstrap_servers=broker)
+    await producer.start()
+    try:
+        await producer.send_and_wait(topics.page_fetched, value, key=b"k", partition=0,
+                                     headers=list(headers.items()))
+        await producer.send_and_wait(  # a version 1 record, as it was
+            topics.page_fetched, encode(PageFetched.with_html(b"<p>x", **_fields())),
+            key=b"k", partition=0)
+    finally:
+        await producer.stop()
+    out = io.StringIO()
+    assert await tail(settings, topics.page_fetched, offset="beginning", exit_at_end=True,
+                      out=out) == 0
+    new, old = (orjson.loads(line) for line in out.getvalue().splitlines())
+    # before: {"_raw": "<the gzip bytes as replacement characters>"}
+    assert new["url"] == URL and new["page_gzip_bytes"] == len(body) and "_raw" not in new
+    assert old["url"] == URL and old["html_z"]
