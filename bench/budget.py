@@ -4,8 +4,9 @@ The pipeline section measures the running services. This one measures, on the sa
 pages and in one process, the work no pipeline can skip, each done in bulk with the project's
 own code and libraries:
 
-- fetch: httpx GET over loopback from the bench's aiohttp site (client and server CPU);
-- pack: zlib + base64 of the page for news.page.fetched (``PageFetched.with_html``);
+- fetch: httpx GET over loopback from the bench's aiohttp site (client and server CPU), the
+  gzip body read as sent (ingest passes it through);
+- pack: the news.page.fetched record around it (``page_record``: the event as a header);
 - extract: ``extract_record`` (decode the event, inflate, extract, encode the next event);
 - enrich: ``enrich_record`` with claims off (a pass-through);
 - kafka: every page's four events produced (acks=all) and consumed once with plain aiokafka,
@@ -34,7 +35,7 @@ from bench.pipeline import load_pages, page_site, proc_table
 from newswire.broker import start_embedded_broker
 from newswire.demo import SiteServer
 from newswire.errors import NewswireError
-from newswire.events import ArticleEnriched, PageFetched, UrlSubmitted, decode, encode
+from newswire.events import ArticleEnriched, PageFetched, UrlSubmitted, decode, encode, page_record
 from newswire.settings import KafkaSettings
 from tests.tools.pipeline import free_port
 
@@ -55,13 +56,14 @@ async def _fetch_all(base: str, pids: list[str]) -> list[bytes]:
     sem = asyncio.Semaphore(16)
     async with httpx.AsyncClient(limits=httpx.Limits(max_connections=16)) as client:
         async def one(pid: str) -> bytes:
-            async with sem:
-                return (await client.get(f"{base}/page/{pid}")).content
+            async with sem, client.stream("GET", f"{base}/page/{pid}") as response:
+                return b"".join([chunk async for chunk in response.aiter_raw()])
         return list(await asyncio.gather(*(one(p) for p in pids)))
 
 
 async def _kafka_round_trip(servers: str, broker_pid: int,
-                            events: dict[str, list[bytes]]) -> tuple[float, float]:
+                            events: dict[str, list[tuple[bytes, dict[str, bytes]]]]
+                            ) -> tuple[float, float]:
     """CPU seconds (this process, broker) to produce every event and consume it once."""
     admin = AIOKafkaAdminClient(bootstrap_servers=servers)
     await admin.start()
@@ -76,8 +78,9 @@ async def _kafka_round_trip(servers: str, broker_pid: int,
     try:
         broker0, client0 = _cpu_of(broker_pid), time.process_time()
         for topic, values in events.items():
-            sent = [await producer.send(f"budget.{topic}", v, key=str(i).encode())
-                    for i, v in enumerate(values)]
+            sent = [await producer.send(f"budget.{topic}", v, key=str(i).encode(),
+                                        headers=list(h.items()))
+                    for i, (v, h) in enumerate(values)]
             await asyncio.gather(*sent)
         partitions = [TopicPartition(f"budget.{t}", 0) for t in events]
         consumer.assign(partitions)
@@ -111,14 +114,15 @@ def run(folder: Path, rounds: int = 3) -> dict[str, Any]:
     cpu: dict[str, float] = {}
     try:
         asyncio.run(_fetch_all(base, pids))  # warm the client and the server
-        cpu["fetch"], _ = _timed(asyncio.run, _fetch_all(base, pids))
+        cpu["fetch"], bodies = _timed(asyncio.run, _fetch_all(base, pids))
     finally:
         site.stop()
 
-    def pack() -> dict[str, bytes]:
-        return {pid: encode(PageFetched.with_html(
-            pages[pid], submitted_url=urls[pid], url=urls[pid], final_url=urls[pid],
-            status=200, content_type="text/html", fetched_at=now)) for pid in pids}
+    def pack() -> dict[str, tuple[bytes, dict[str, bytes]]]:
+        return {pid: page_record(PageFetched.with_gzip(
+            body, len(pages[pid]), submitted_url=urls[pid], url=urls[pid], final_url=urls[pid],
+            status=200, content_type="text/html", fetched_at=now), "newswire/ingest")
+            for pid, body in zip(pids, bodies, strict=True)}
 
     cpu["pack"], fetched = _timed(pack)
 
@@ -127,7 +131,7 @@ def run(folder: Path, rounds: int = 3) -> dict[str, Any]:
     for _ in range(rounds):  # interleaved, so machine load hits both alike
         for pid in pids:
             try:
-                took, out = _timed(extract_record, fetched[pid])
+                took, out = _timed(extract_record, *fetched[pid])
                 extracted[pid] = out.value
             except NewswireError:
                 took = 0.0
@@ -146,8 +150,9 @@ def run(folder: Path, rounds: int = 3) -> dict[str, Any]:
     try:
         submitted = [encode(UrlSubmitted(submitted_url=u, url=u)) for u in urls.values()]
         client_s, broker_s = asyncio.run(_kafka_round_trip(kafka.servers, broker.pid, {
-            "submitted": submitted, "fetched": list(fetched.values()),
-            "extracted": list(extracted.values()), "enriched": enriched}))
+            "submitted": [(v, {}) for v in submitted], "fetched": list(fetched.values()),
+            "extracted": [(v, {}) for v in extracted.values()],
+            "enriched": [(v, {}) for v in enriched]}))
     finally:
         broker.terminate()
         broker.wait(10)

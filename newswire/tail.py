@@ -1,4 +1,7 @@
-"""`newswire tail TOPIC [-o beginning|end] [-e]`: one JSON value per line, like kcat."""
+"""`newswire tail TOPIC [-o beginning|end] [-e]`: one JSON value per line, like kcat.
+
+A news.page.fetched record (version 2) prints as its event, from its header, with the size
+of its gzip page (``page_gzip_bytes``) instead of the compressed bytes."""
 
 from __future__ import annotations
 
@@ -8,10 +11,22 @@ from typing import IO
 import orjson
 from aiokafka import TopicPartition
 
+from newswire.events import PAGE_HEADER
 from newswire.kafka import make_consumer, start_client
 from newswire.settings import Settings
 
 __all__ = ["tail"]
+
+
+def _value(raw: bytes | None, headers: dict[str, bytes]) -> object:
+    """What a record prints as: its JSON value, a page record's event, or the raw text."""
+    page = headers.get(PAGE_HEADER)
+    try:
+        if page is not None:
+            return {**orjson.loads(page), "page_gzip_bytes": len(raw or b"")}
+        return orjson.loads(raw) if raw is not None else None
+    except (orjson.JSONDecodeError, TypeError):
+        return {"_raw": (raw or b"").decode("utf-8", "replace")}
 
 
 async def tail(settings: Settings, topic: str, *, offset: str = "end", exit_at_end: bool = False,
@@ -41,10 +56,7 @@ async def tail(settings: Settings, topic: str, *, offset: str = "end", exit_at_e
             batch = await consumer.getmany(timeout_ms=500)
             for tp, records in batch.items():
                 for record in records:
-                    try:
-                        value = orjson.loads(record.value) if record.value is not None else None
-                    except orjson.JSONDecodeError:
-                        value = {"_raw": record.value.decode("utf-8", "replace")}
+                    value = _value(record.value, dict(record.headers or []))
                     out.write(orjson.dumps(value).decode() + "\n")
                     if record.offset + 1 >= end[tp]:
                         remaining.discard(tp)

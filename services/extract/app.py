@@ -17,6 +17,7 @@ from faust.types import EventT
 from prometheus_client import Histogram
 
 from newswire.errors import NewswireError
+from newswire.events import PAGE_HEADER
 from newswire.logs import annotate
 from newswire.service import ServiceRuntime
 from newswire.settings import Settings
@@ -27,10 +28,13 @@ from services.extract.work import Output, enrich_record, extract_record, ping, w
 __all__ = ["create_runtime", "main"]
 
 
-def _urls_of(value: bytes | None) -> tuple[str | None, str | None]:
-    """The URL fields of a record whose processing failed outside the parser's control."""
+def _urls_of(value: bytes | None, headers: dict[str, bytes] | None = None
+             ) -> tuple[str | None, str | None]:
+    """The URL fields of a record whose processing failed outside the parser's control (a
+    version 2 page record has them in its header, not in its value)."""
+    page = (headers or {}).get(PAGE_HEADER)
     try:
-        obj = orjson.loads(value or b"")
+        obj = orjson.loads(page if page is not None else value or b"")
     except orjson.JSONDecodeError:
         return None, None
     if not isinstance(obj, dict):
@@ -70,16 +74,19 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
     rt.shutdown_hooks.append(close_pool)
 
     async def run(fn: Callable[..., Output], value: bytes | None, *args: object,
-                  budget: float) -> Output:
+                  budget: float, headers: dict[str, bytes] | None = None) -> Output:
         try:
             return await get_pool().run(fn, value, *args, budget=budget)
         except NewswireError as exc:
             if exc.url is None:  # a timeout or crash: the worker could not say
-                exc.with_url(*_urls_of(value))
+                exc.with_url(*_urls_of(value, headers))
             raise
 
     async def handle_page(event: EventT[Any]) -> None:
-        out = await run(extract_record, event.message.value, budget=cfg.budget_seconds)
+        message = event.message
+        headers = dict(message.headers or [])  # a version 2 page's event is in a header
+        out = await run(extract_record, message.value, headers, budget=cfg.budget_seconds,
+                        headers=headers)
         annotate(article_id=out.key, url=out.url)
         words.observe(out.words)
         await rt.stage.publish_encoded(rt.topics.article_extracted, out.key, out.value,

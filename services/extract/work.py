@@ -16,9 +16,9 @@ from newswire.errors import InvalidUrl, NewswireError
 from newswire.events import (
     ArticleEnriched,
     ArticleExtracted,
-    PageFetched,
     cloudevent_headers,
     decode,
+    decode_page,
     encode,
 )
 from newswire.urls import article_id, canonicalize, same_site
@@ -55,11 +55,12 @@ def choose_canonical(submitted: str, declared: str | None) -> str:
     return submitted
 
 
-def extract_record(value: bytes | None) -> Output:
-    """news.page.fetched record -> encoded news.article.extracted event."""
+def extract_record(value: bytes | None, headers: dict[str, bytes] | None = None) -> Output:
+    """news.page.fetched record (either version, see newswire/events.py) -> encoded
+    news.article.extracted event. The page is inflated here, once."""
     from services.extract.extraction import extract_article
 
-    page = decode(PageFetched, value)
+    page = decode_page(value, headers)
     try:
         article = extract_article(page.html(MAX_HTML_BYTES), page.final_url)
     except NewswireError as exc:

@@ -17,6 +17,9 @@ How a URL moves through one worker:
    retry record it cannot handle goes to news.url.submitted.dlq with its reason). After the
    last attempt, and for every permanent failure, the URL goes to the DLQ with its reason.
 5. A refresh whose page answers 304 or has the same bytes as before publishes nothing.
+6. The page goes out as a version 2 news.page.fetched record (newswire/events.py): the
+   origin's gzip as it came (never inflated or recompressed here), or the page gzipped once
+   when the origin sent it uncompressed.
 """
 
 from __future__ import annotations
@@ -24,13 +27,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import zlib
 from typing import Any
 
 from aiokafka.errors import KafkaError
 from faust.types import EventT
 
 from newswire.errors import Permanent, Retriable
-from newswire.events import PageFetched, UrlSubmitted, cloudevent_headers, decode, encode
+from newswire.events import (
+    PageFetched,
+    UrlSubmitted,
+    cloudevent_headers,
+    decode,
+    encode,
+    page_record,
+)
 from newswire.kafka import client_options, kafka_error, make_consumer
 from newswire.service import ServiceRuntime
 from newswire.settings import Settings
@@ -60,6 +71,13 @@ def _headers(message: Any) -> dict[str, bytes]:
     raw = message.headers or []
     items = raw.items() if isinstance(raw, dict) else raw
     return dict(items)
+
+
+def _gzip(body: bytes) -> bytes:
+    """A page the origin sent uncompressed, gzipped once (level 1: fast, and the record
+    still fits Kafka's limits)."""
+    z = zlib.compressobj(1, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    return z.compress(body) + z.flush()
 
 
 def _not_before(value: bytes | None) -> float:
@@ -168,7 +186,7 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
     async def fetch_once(url: str, headers: dict[str, str] | None) -> FetchedPage:
         started = time.perf_counter()
         try:
-            page = await fetch(url, get_client(), policy, headers=headers)
+            page = await fetch(url, get_client(), policy, headers=headers, keep_gzip=True)
         except Retriable:
             metrics.fetch_duration.labels("retriable").observe(time.perf_counter() - started)
             raise
@@ -176,8 +194,8 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
             metrics.fetch_duration.labels("failed").observe(time.perf_counter() - started)
             raise
         metrics.fetch_duration.labels("ok").observe(time.perf_counter() - started)
-        metrics.fetch_bytes.inc(len(page.body))
-        metrics.response_size.observe(len(page.body))
+        metrics.fetch_bytes.inc(page.size)
+        metrics.response_size.observe(page.size)
         return page
 
     async def handle(event: EventT[Any]) -> None:
@@ -212,20 +230,23 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
             metrics.fetches.labels("failed", exc.reason).inc()
             await seen.record(url, failed_entry(claim, event_id, time.time()), part)
             raise exc.with_url(url, submitted.submitted_url) from None
-        fetched = after_fetch(claim, event_id, time.time(), status=page.status, body=page.body,
-                              etag=page.etag, last_modified=page.last_modified)
+        fetched = after_fetch(claim, event_id, time.time(), status=page.status,
+                              body=page.fingerprint, etag=page.etag,
+                              last_modified=page.last_modified)
         if fetched.unchanged:
             metrics.fetches.labels("ok", "not_modified").inc()
             metrics.skipped.labels("unchanged").inc()
             await seen.record(url, fetched.entry, part)
             return
         metrics.fetches.labels("ok", "none").inc()
-        out = PageFetched.with_html(
-            page.body, submitted_url=submitted.submitted_url, url=url,
+        out = PageFetched.with_gzip(
+            page.body if page.content_encoding == "gzip" else _gzip(page.body), page.size,
+            submitted_url=submitted.submitted_url, url=url,
             final_url=page.final_url, status=page.status, content_type=page.content_type,
             fetched_at=page.fetched_at, etag=page.etag, last_modified=page.last_modified)
         try:
-            await rt.stage.publish(rt.topics.page_fetched, article_id(url), out)
+            await rt.stage.publish_encoded(rt.topics.page_fetched, article_id(url),
+                                           *page_record(out, "newswire/ingest"))
         except (Permanent, KafkaError) as exc:  # e.g. a page over max.message.bytes
             err = kafka_error(exc) if isinstance(exc, KafkaError) else exc
             if isinstance(err, Permanent):  # the URL's failure, with the URL on it

@@ -2,12 +2,17 @@
 
     fetch(url, client, policy) -> FetchedPage   or raises a newswire.errors error
 
+    fetch(url, client, policy, keep_gzip=True) -> a gzip body passed through as sent
+
 Every hop of a redirect chain is resolved, checked by the AddressGuard and then connected to
 at the checked address (transport.py pins it below the connection pool; the request keeps the
 name, so connections are pooled per name and certificates verified against it). Bytes are
 capped before and after decompression (only gzip and deflate are advertised, and both are
 inflated here in bounded steps), and the bytes held by all fetches together are capped by the
-policy's ByteBudget (time spent waiting for it does not count against the deadline). The whole
+policy's ByteBudget (time spent waiting for it does not count against the deadline). With
+``keep_gzip`` a gzip body is kept as the origin sent it (the extract service inflates it once,
+bounded, and catches a bomb whose gzip trailer lies); only its first KB is inflated (to sniff
+HTML) and its trailer read (the inflated size, for the cap). The whole
 fetch runs under one total deadline, because httpx's timeouts are per operation and a server
 trickling one byte a second never trips them.
 """
@@ -82,6 +87,23 @@ class FetchedPage:
     fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     etag: str | None = None
     last_modified: str | None = None
+    content_encoding: str = ""  # "gzip": ``body`` is the origin's gzip, not yet inflated
+
+    @property
+    def size(self) -> int:
+        """The body's inflated size (a gzip body's trailer says it, modulo 4 GiB)."""
+        if self.content_encoding == "gzip":
+            return int.from_bytes(self.body[-4:], "little") if len(self.body) >= 18 else 0
+        return len(self.body)
+
+    @property
+    def fingerprint(self) -> bytes:
+        """What identifies the content for change detection: the body, or for a gzip body
+        its trailer (CRC-32 and size of the inflated page: the same whatever the compression
+        level or timestamp the origin's gzip used, and no need to inflate it)."""
+        if self.content_encoding == "gzip":
+            return b"gzip trailer " + self.body[-8:]
+        return self.body
 
 
 class _Inflater:
@@ -141,8 +163,8 @@ def _request_url(url: str) -> str:
 
 async def _get(url: str, client: Client, policy: FetchPolicy, deadline: asyncio.Timeout, *,
                types: tuple[str, ...] | None = HTML_TYPES, accept: str = HTML_ACCEPT,
-               headers: dict[str, str] | None = None, max_bytes: int | None = None
-               ) -> FetchedPage:
+               headers: dict[str, str] | None = None, max_bytes: int | None = None,
+               keep_gzip: bool = False) -> FetchedPage:
     """GET with every safety rule. ``types``: accepted media types (None = any). A 304 answer
     to conditional ``headers`` is returned (status 304, empty body), not raised."""
     limit = policy.max_bytes if max_bytes is None else max_bytes
@@ -190,25 +212,44 @@ async def _get(url: str, client: Client, policy: FetchPolicy, deadline: asyncio.
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > limit:
                 raise TooLarge(f"Content-Length {declared} exceeds {limit} bytes")
+            encoding = response.headers.get("content-encoding", "").strip().lower()
+            passthrough = keep_gzip and encoding in ("gzip", "x-gzip")  # else inflated here
             with (policy.budget.hold() if policy.budget else contextlib.nullcontext()) as hold:
-                body = await _read_body(response, limit, hold, deadline)
-            if (not mime and types == HTML_TYPES
-                    and not body[:1024].lstrip().startswith(b"<")):
+                body = await _read_body(response, limit, hold, deadline,
+                                        "identity" if passthrough else encoding)
+            passthrough = passthrough and bool(body)  # an empty body is empty, not gzip
+            head = _gzip_head(body, limit) if passthrough else body[:1024]
+            if not mime and types == HTML_TYPES and not head.lstrip().startswith(b"<"):
                 raise NotHtml("no content type and the body does not look like HTML")
             return FetchedPage(
                 url=url, final_url=current, status=status, content_type=content_type,
                 body=body, etag=response.headers.get("etag"),
-                last_modified=response.headers.get("last-modified"))
+                last_modified=response.headers.get("last-modified"),
+                content_encoding="gzip" if passthrough else "")
         finally:
             await response.aclose()
     raise TooManyRedirects(f"more than {policy.max_redirects} redirects")
 
 
+def _gzip_head(body: bytes, limit: int) -> bytes:
+    """The first KB of a gzip body, inflated; TooLarge if its trailer says it inflates past
+    ``limit`` (an honest gzip bomb); FetchError if it is not gzip at all."""
+    if len(body) < 18 or body[:2] != b"\x1f\x8b":
+        raise FetchError("corrupt compressed body: not gzip")
+    if int.from_bytes(body[-4:], "little") > limit:
+        raise TooLarge(f"body exceeds {limit} bytes after decompression")
+    try:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(body, 1024)
+    except zlib.error as exc:
+        raise FetchError(f"corrupt compressed body: {exc}") from None
+
+
 async def _read_body(response: httpx.Response, limit: int, hold: Hold | None,
-                     deadline: asyncio.Timeout) -> bytes:
-    """The decoded body, at most ``limit`` bytes before and after decompression; each chunk
-    is taken from the budget first (the deadline is paused while it waits)."""
-    inflater = _Inflater(response.headers.get("content-encoding", ""), limit)
+                     deadline: asyncio.Timeout, encoding: str) -> bytes:
+    """The body decoded from ``encoding`` ("identity": as sent), at most ``limit`` bytes
+    before and after decompression; each chunk is taken from the budget first (the deadline
+    is paused while it waits)."""
+    inflater = _Inflater(encoding, limit)
     body = bytearray()
     raw = 0
     async for chunk in response.aiter_raw():
@@ -237,21 +278,24 @@ def _retry_after(value: str | None) -> float | None:
 
 
 async def fetch(url: str, client: Client, policy: FetchPolicy, *,
-                headers: dict[str, str] | None = None) -> FetchedPage:
+                headers: dict[str, str] | None = None, keep_gzip: bool = False
+                ) -> FetchedPage:
     """Fetch one HTML page under the policy; httpx errors become newswire errors.
-    Conditional ``headers`` (If-None-Match / If-Modified-Since) may yield a 304 page."""
-    return await fetch_resource(url, client, policy, headers=headers)
+    Conditional ``headers`` (If-None-Match / If-Modified-Since) may yield a 304 page.
+    ``keep_gzip``: a gzip body stays compressed (``content_encoding`` says so)."""
+    return await fetch_resource(url, client, policy, headers=headers, keep_gzip=keep_gzip)
 
 
 async def fetch_resource(url: str, client: Client, policy: FetchPolicy, *,
                          types: tuple[str, ...] | None = HTML_TYPES, accept: str = HTML_ACCEPT,
                          headers: dict[str, str] | None = None,
-                         max_bytes: int | None = None) -> FetchedPage:
+                         max_bytes: int | None = None, keep_gzip: bool = False
+                         ) -> FetchedPage:
     """Fetch any resource under the same rules (robots.txt, feeds, sitemaps)."""
     try:
         async with asyncio.timeout(policy.total_timeout) as deadline:
             return await _get(url, client, policy, deadline, types=types, accept=accept,
-                              headers=headers, max_bytes=max_bytes)
+                              headers=headers, max_bytes=max_bytes, keep_gzip=keep_gzip)
     except TimeoutError:
         raise FetchTimeout(f"no complete response within {policy.total_timeout:g}s") from None
     except (httpx.HTTPError, httpx.InvalidURL) as exc:

@@ -328,3 +328,35 @@ async def test_a_warm_fetch_looks_up_no_modules(server: str) -> None:
         finally:
             sys.meta_path.remove(counter)
     assert counter.names == []
+
+
+async def _fetch_gzip(url: str, policy: FetchPolicy | None = None):  # type: ignore[no-untyped-def]
+    async with make_client(IngestSettings()) as client:
+        return await fetch(url, client, policy or _policy(), keep_gzip=True)
+
+
+async def test_keep_gzip_passes_the_origins_gzip_through_uninflated(server: str) -> None:
+    page = await _fetch_gzip(f"{server}/ok")
+    assert page.content_encoding == "gzip" and page.body[:2] == b"\x1f\x8b"
+    assert gzip.decompress(page.body) == PAGE and page.size == len(PAGE)
+    plain = await _fetch(f"{server}/ok")  # without it (discovery, robots): inflated
+    assert plain.content_encoding == "" and plain.body == PAGE and plain.size == len(PAGE)
+
+
+async def test_keep_gzip_refuses_a_bomb_by_its_trailer_without_inflating(server: str) -> None:
+    with pytest.raises(TooLarge):
+        await _fetch_gzip(f"{server}/bomb", _policy(max_bytes=10_000_000))
+
+
+def test_a_gzip_fingerprint_is_the_content_not_the_compression() -> None:
+    from services.ingest.fetch import FetchedPage
+
+    def page(body: bytes, encoding: str) -> FetchedPage:
+        return FetchedPage(url="u", final_url="u", status=200, content_type="text/html",
+                           body=body, content_encoding=encoding)
+
+    fast, small = gzip.compress(PAGE, 1, mtime=1), gzip.compress(PAGE, 9, mtime=2)
+    assert fast != small
+    assert page(fast, "gzip").fingerprint == page(small, "gzip").fingerprint
+    assert page(fast, "gzip").fingerprint != page(gzip.compress(PAGE + b" "), "gzip").fingerprint
+    assert page(PAGE, "").fingerprint == PAGE

@@ -11,7 +11,7 @@ import pytest
 from aiokafka.errors import MessageSizeTooLargeError
 from prometheus_client import CollectorRegistry
 
-from newswire.errors import StoreRejected
+from newswire.errors import MalformedEvent, StoreRejected
 from newswire.metrics import StageMetrics
 from newswire.stage import Stage
 from newswire.topics import Topics
@@ -96,3 +96,36 @@ async def test_a_dlq_record_the_broker_refuses_for_good_goes_without_its_value()
     assert record["value"] is None and record["key"] == b"k"
     assert record["headers"]["newswire.reason"] == b"store_rejected"
     assert b"refused" in record["headers"]["newswire.value_dropped"]
+
+
+async def test_a_dead_lettered_page_record_keeps_the_headers_its_value_needs() -> None:
+    app = SimpleNamespace(topic=lambda name, **_: _KeepingTopic(sent))
+    sent: list[dict[str, Any]] = []
+    stage = Stage(app, "extract", StageMetrics(CollectorRegistry()), Topics(""))  # type: ignore[arg-type]
+    event = _event("news.page.fetched")
+    event.message.headers = [("newswire.page_version", b"2"), ("newswire.page", b"{}"),
+                             ("newswire.page_encoding", b"gzip"), ("ce_type", b"page")]
+
+    async def refuse(_: Any) -> None:
+        raise MalformedEvent("no")
+
+    await stage.handle(event, refuse)
+    [record] = sent
+    headers = record["headers"]
+    # before: only the failure's headers, so the gzip value could never be read again
+    assert headers["newswire.page_version"] == b"2" and headers["newswire.page"] == b"{}"
+    assert headers["newswire.page_encoding"] == b"gzip"
+    assert headers["ce_type"] == b"news.failure.v1" and record["value"] == b"v"
+
+
+class _KeepingTopic:
+    def __init__(self, sent: list[dict[str, Any]]) -> None:
+        self.sent = sent
+
+    async def send(self, **record: Any) -> Any:
+        self.sent.append(record)
+
+        async def acked() -> None:
+            return None
+
+        return acked()
