@@ -16,18 +16,29 @@ from typing import Any
 
 from services.store.connection import Database
 
-__all__ = ["SPEAKER_WORDS_MIGRATION", "refresh_speaker_words", "speaker_source",
-           "write_speaker_words"]
+__all__ = ["SPEAKER_WORDS_MIGRATION", "clear_speaker_words", "refresh_speaker_words",
+           "speaker_source", "write_speaker_words"]
 
 SPEAKER_WORDS_MIGRATION = 5
 
 
+def _has_table(db: Database) -> bool:
+    """False while a migration older than 5 re-derives articles: the table comes with
+    migration 5, whose backfill writes every row."""
+    return db.applying is None or db.applying >= SPEAKER_WORDS_MIGRATION
+
+
+def clear_speaker_words(db: Database, cur: Any, article_id: str) -> None:
+    """Remove an article's rows (its claims are about to be rewritten)."""
+    if _has_table(db):
+        cur.execute(db.sql("DELETE FROM claim_speaker_words WHERE article_id = ?"),
+                    (article_id,))
+
+
 def write_speaker_words(db: Database, cur: Any, article_id: str,
                         claims: Sequence[tuple[int, str | None, str]]) -> None:
-    """Rows for claims (index, speaker_norm, seen_at) just inserted for an article. Not
-    while a migration older than 5 re-derives articles: the table comes with migration 5,
-    whose backfill writes every row."""
-    if db.applying is not None and db.applying < SPEAKER_WORDS_MIGRATION:
+    """Rows for claims (index, speaker_norm, seen_at) just inserted for an article."""
+    if not _has_table(db):
         return
     rows = sorted({(word, seen_at, article_id, idx) for idx, norm, seen_at in claims
                    for word in (norm or "").split()})
@@ -37,9 +48,9 @@ def write_speaker_words(db: Database, cur: Any, article_id: str,
 
 def refresh_speaker_words(db: Database, cur: Any, article_id: str) -> None:
     """Rewrite an article's rows after its claims' speakers changed in place."""
-    if db.applying is not None and db.applying < SPEAKER_WORDS_MIGRATION:
+    if not _has_table(db):
         return
-    cur.execute(db.sql("DELETE FROM claim_speaker_words WHERE article_id = ?"), (article_id,))
+    clear_speaker_words(db, cur, article_id)
     cur.execute(db.sql("SELECT idx, speaker_norm, seen_at FROM claims WHERE article_id = ? "
                        "AND speaker_norm IS NOT NULL"), (article_id,))
     write_speaker_words(db, cur, article_id, cur.fetchall())

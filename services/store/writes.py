@@ -13,11 +13,11 @@ import orjson
 from newswire.errors import InvalidUrl
 from newswire.events import ArticleEnriched, Failure
 from newswire.urls import canonicalize, control_character, domain_key
-from services.store.columns import ARTICLE_COLUMNS, now
+from services.store.columns import ARTICLE_COLUMNS, CLAIM_COLUMN_TYPES, now
 from services.store.connection import Database
 from services.store.links import derive
 from services.store.relink import LinkLog, begin_link_log, end_link_log, relink_concurrent
-from services.store.speakers import SPEAKER_WORDS_MIGRATION, write_speaker_words
+from services.store.speakers import clear_speaker_words, write_speaker_words
 from services.store.text import (
     content_words,
     padded,
@@ -33,12 +33,17 @@ from services.store.text import (
 __all__ = ["record_failure", "reindex_all", "upsert_article", "upsert_articles"]
 
 # every column a claim row is written with, and its type (for PostgreSQL's unnest)
-_CLAIM_TYPED = ("article_id TEXT, idx INTEGER, kind TEXT, text TEXT, start_offset INTEGER, "
-                "end_offset INTEGER, direct INTEGER, speaker TEXT, speaker_start INTEGER, "
-                "speaker_end INTEGER, cue TEXT, checkworthiness REAL, type TEXT, "
-                "confidence REAL, speaker_resolved TEXT, speaker_name TEXT, speaker_norm TEXT, "
-                "speaker_key TEXT, text_norm TEXT, n_shingles INTEGER, n_words INTEGER, "
-                "n_quoted INTEGER, seen_at TEXT")
+_CLAIM_TYPED = (f"article_id TEXT, idx INTEGER, {CLAIM_COLUMN_TYPES}, speaker_resolved TEXT, "
+                "speaker_name TEXT, speaker_norm TEXT, speaker_key TEXT, text_norm TEXT, "
+                "n_shingles INTEGER, n_words INTEGER, n_quoted INTEGER, seen_at TEXT")
+
+# the article upsert: built once, not per article
+_ARTICLE_NAMES = [*(c.strip() for c in ARTICLE_COLUMNS.split(",")), "fetched_utc"]
+_UPSERT_ARTICLE = (
+    f"INSERT INTO articles ({', '.join(_ARTICLE_NAMES)}) "
+    f"VALUES ({', '.join('?' * len(_ARTICLE_NAMES))}) ON CONFLICT (id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _ARTICLE_NAMES[1:])
+    + " WHERE articles.fetched_utc IS NULL OR articles.fetched_utc <= excluded.fetched_utc")
 
 
 
@@ -132,12 +137,7 @@ def _upsert(db: Database, cur: Any, article: ArticleEnriched, log: LinkLog) -> b
         article.fetched_at.isoformat(), article.content_hash, version,
         orjson.dumps(article.metadata).decode(), int(article.claims_partial), now(),
         domain_key(article.canonical_url), utc_timestamp(article.fetched_at))
-    names = [*(c.strip() for c in ARTICLE_COLUMNS.split(",")), "fetched_utc"]
-    updates = ", ".join(f"{c} = excluded.{c}" for c in names[1:])
-    cur.execute(db.sql(
-        f"INSERT INTO articles ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
-        f"ON CONFLICT (id) DO UPDATE SET {updates} WHERE articles.fetched_utc IS NULL "
-        f"OR articles.fetched_utc <= excluded.fetched_utc"), values)
+    cur.execute(db.sql(_UPSERT_ARTICLE), values)
     if cur.rowcount == 0:  # an older fetch: the stored content stays
         _link_urls(db, cur, article)
         return False
@@ -156,9 +156,7 @@ def _upsert(db: Database, cur: Any, article: ArticleEnriched, log: LinkLog) -> b
 def _write_claims(db: Database, cur: Any, article_id: str, claims: list[dict[str, Any]],
                   seen_at: str) -> None:
     cur.execute(db.sql("DELETE FROM claims WHERE article_id = ?"), (article_id,))
-    if db.applying is None or db.applying >= SPEAKER_WORDS_MIGRATION:
-        cur.execute(db.sql("DELETE FROM claim_speaker_words WHERE article_id = ?"),
-                    (article_id,))
+    clear_speaker_words(db, cur, article_id)
     resolved = resolve_speakers(claims)
     rows = []
     for i, (c, speaker) in enumerate(zip(claims, resolved, strict=True)):
